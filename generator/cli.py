@@ -1,0 +1,271 @@
+"""The `upwatch` command line: thin wiring from flags to the stage modules."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from . import __version__
+from .config import load_config
+from .store import parse_time
+
+F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger("upwatch")
+
+
+class When(click.ParamType):
+    """An ISO 8601 time with Z or an offset."""
+
+    name = "time"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        try:
+            return parse_time(str(value))
+        except ValueError as exc:
+            self.fail(f"{value!r} is not an ISO 8601 time with Z or an offset ({exc})", param, ctx)
+
+
+WHEN = When()
+
+
+def _set_verbosity(ctx: click.Context, _param: click.Parameter, value: int) -> int:
+    """-v and -q may stand before or after the command name; the last seen wins."""
+    if value:
+        state = ctx.find_root().ensure_object(dict)
+        state["verbosity"] = state.get("verbosity", 0) + value
+        _configure_logging(state["verbosity"])
+    return value
+
+
+def _configure_logging(verbosity: int) -> None:
+    level = {-1: logging.WARNING, 0: logging.INFO, 1: logging.DEBUG}[max(-1, min(1, verbosity))]
+    logging.basicConfig(format="%(message)s", stream=sys.stderr, level=level, force=True)
+    for noisy in ("httpx", "httpcore", "git", "asyncio", "markdown", "MARKDOWN"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def verbosity_options(f: F) -> F:
+    """Add -v/--verbose and -q/--quiet."""
+    f = click.option(
+        "-v", "--verbose", count=True, expose_value=False, callback=_set_verbosity, help="Say more."
+    )(f)
+    f = click.option(
+        "-q",
+        "--quiet",
+        count=True,
+        expose_value=False,
+        callback=lambda ctx, p, v: _set_verbosity(ctx, p, -v),
+        help="Only warnings and errors.",
+    )(f)
+    return f
+
+
+def config_option(f: F) -> F:
+    return click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=Path("status.yml"),
+        show_default=True,
+        help="The status.yml to use; data/, incidents/ and site/ sit beside it.",
+    )(f)
+
+
+def now_option(f: F) -> F:
+    return click.option(
+        "--now", type=WHEN, default=None, help="Act as if it were this time (ISO 8601)."
+    )(f)
+
+
+def _now(value: datetime | None) -> datetime:
+    return (value or datetime.now(UTC)).replace(microsecond=0)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="upwatch")
+@verbosity_options
+def main() -> None:
+    """upwatch: a status page that lives in a git repository."""
+    _configure_logging(click.get_current_context().ensure_object(dict).get("verbosity", 0))
+
+
+@main.command()
+@config_option
+@now_option
+@click.option("--only", multiple=True, metavar="ID", help="Probe only these monitors (repeatable).")
+@click.option("--shard", default=None, metavar="K/N", help="Probe the K-th of N stable slices.")
+@click.option(
+    "--commit", is_flag=True, help="Commit the samples and incident changes (one commit)."
+)
+@click.option("--push", is_flag=True, help="Push the commit; on refusal fetch, re-apply and retry.")
+@verbosity_options
+def probe(
+    config_path: Path,
+    now: datetime | None,
+    only: tuple[str, ...],
+    shard: str | None,
+    commit: bool,
+    push: bool,
+) -> None:
+    """Check monitors, append samples, open and resolve incidents."""
+    from . import incidents, store
+    from . import probe as probing
+
+    config = load_config(config_path)
+    when = _now(now)
+    monitors = probing.select(config, only, shard)
+    location = os.environ.get("UPWATCH_LOCATION", "default")
+    samples = probing.run(config, monitors, when, location)
+    ids = [m.id for m in monitors]
+
+    def apply() -> list[incidents.Change]:
+        store.append_samples(config.data_dir, samples)
+        return incidents.update(config, when, ids)
+
+    if commit or push:
+        from . import publish
+
+        changes = publish.record(config, samples, apply, push=push)
+    else:
+        changes = apply()
+    for line in probing.summary_lines(samples, changes):
+        click.echo(line)
+
+
+@main.command()
+@config_option
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output folder (default: site/ beside the config).",
+)
+@now_option
+@verbosity_options
+def build(config_path: Path, out: Path | None, now: datetime | None) -> None:
+    """Build the static site."""
+    from . import site
+
+    config = load_config(config_path)
+    site.build(config, out or config.site_dir, _now(now))
+
+
+@main.command()
+@config_option
+@verbosity_options
+def check(config_path: Path) -> None:
+    """Validate status.yml and every incident file."""
+    from . import incidents
+
+    config = load_config(config_path)
+    count = incidents.check(config)
+    click.echo(
+        f"{config_path}: {len(config.monitors)} monitors and {count} incident files are valid"
+    )
+
+
+@main.group()
+@verbosity_options
+def incident() -> None:
+    """Write incident and maintenance files."""
+
+
+@incident.command("new")
+@click.argument("title")
+@click.option(
+    "--monitor", "monitors", multiple=True, metavar="ID", help="An affected monitor (repeatable)."
+)
+@click.option("--severity", type=click.Choice(["minor", "major", "critical"]), default=None)
+@click.option(
+    "--maintenance", is_flag=True, help="Write a maintenance window instead of an incident."
+)
+@click.option("--start", type=WHEN, default=None, help="Maintenance start (ISO 8601).")
+@click.option("--end", type=WHEN, default=None, help="Maintenance end (ISO 8601).")
+@config_option
+@now_option
+@verbosity_options
+def incident_new(
+    title: str,
+    monitors: tuple[str, ...],
+    severity: str | None,
+    maintenance: bool,
+    start: datetime | None,
+    end: datetime | None,
+    config_path: Path,
+    now: datetime | None,
+) -> None:
+    """Open a new incident (or maintenance) file, ready to edit."""
+    from . import incidents
+
+    if maintenance and not (start and end):
+        raise click.UsageError("--maintenance needs --start and --end")
+    if not maintenance and (start or end):
+        raise click.UsageError("--start and --end go with --maintenance")
+    config = load_config(config_path)
+    path = incidents.new(
+        config,
+        title,
+        monitors=list(monitors),
+        severity=severity,
+        window=(start, end) if maintenance and start and end else None,
+        now=_now(now),
+    )
+    click.echo(str(path))
+
+
+@main.command()
+@config_option
+@click.option(
+    "--keep-days",
+    type=click.IntRange(min=2),
+    default=14,
+    show_default=True,
+    help="Days kept as raw files.",
+)
+@now_option
+@verbosity_options
+def compact(config_path: Path, keep_days: int, now: datetime | None) -> None:
+    """Roll old day files into rollups (git history keeps the originals)."""
+    from . import store
+
+    config = load_config(config_path)
+    store.compact(config, keep_days, _now(now))
+
+
+@main.command()
+@config_option
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@verbosity_options
+def serve(config_path: Path, port: int) -> None:
+    """Build, serve on 127.0.0.1 and rebuild on change."""
+    from . import site
+
+    site.serve(load_config(config_path), port)
+
+
+@main.command()
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where to build (default: a temporary folder).",
+)
+@click.option("--no-serve", is_flag=True, help="Build and exit instead of serving.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@verbosity_options
+def demo(out: Path | None, no_serve: bool, port: int) -> None:
+    """A complete demo site on built-in data: no network, no config."""
+    from . import demo as demo_mod
+
+    demo_mod.run(out, serve=not no_serve, port=port)

@@ -1,0 +1,681 @@
+"""Load and validate status.yml into plain, frozen values.
+
+Every problem is collected first and reported at once as `path:line: key: message`.
+`${NAME}` placeholders stay in the loaded values; `resolve_secrets` fills them in at
+probe time, and `Masker` keeps their values out of every output.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from .errors import ConfigError, Problem, display_path
+
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+SECRET_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+STATUS_RANGE_RE = re.compile(r"^[1-5]xx$")
+SEVERITIES = ("minor", "major", "critical")
+MASK = "***"
+ID_RULE = "lower-case letters, digits and '-', starting with a letter or digit"
+
+
+@dataclass(frozen=True)
+class Site:
+    title: str
+    description: str = ""
+    url: str = ""
+    cname: str = ""
+    timezone: str = "UTC"
+    allow_html: bool = False
+
+
+@dataclass(frozen=True)
+class Defaults:
+    timeout: float = 10.0
+    retries: int = 1
+    degraded_ms: int = 2000
+    failure_threshold: int = 2
+    success_threshold: int = 2
+    severity: str = "major"
+    concurrency: int = 200
+    incident_on_degraded: bool = False
+
+
+@dataclass(frozen=True)
+class Expect:
+    status: tuple[int | str, ...] = ("2xx",)
+    contains: str | None = None
+    not_contains: str | None = None
+    json: tuple[tuple[str, Any], ...] = ()
+
+    def status_ok(self, code: int) -> bool:
+        """Whether an HTTP status code matches one of the expected codes or ranges."""
+        for want in self.status:
+            if isinstance(want, int) and code == want:
+                return True
+            if isinstance(want, str) and str(code)[0] == want[0]:
+                return True
+        return False
+
+
+@dataclass(frozen=True)
+class Monitor:
+    id: str
+    name: str
+    type: str = "http"
+    group: str = ""
+    description: str = ""
+    url: str = ""
+    method: str = "GET"
+    headers: tuple[tuple[str, str], ...] = ()
+    body: str | None = None
+    expect: Expect = field(default_factory=Expect)
+    max_redirects: int = 5
+    verify_tls: bool = True
+    cert_expiry_days: int = 14
+    host: str = ""
+    port: int = 0
+    timeout: float = 10.0
+    retries: int = 1
+    degraded_ms: int = 2000
+    failure_threshold: int = 2
+    success_threshold: int = 2
+    severity: str = "major"
+    incident_on_degraded: bool = False
+
+    @property
+    def secret_names(self) -> list[str]:
+        """Names of the environment variables this monitor's url, headers or body use."""
+        texts = [self.url, self.body or "", *(k + v for k, v in self.headers)]
+        return sorted({m for t in texts for m in SECRET_RE.findall(t)})
+
+    @property
+    def target(self) -> str:
+        """What the monitor checks, with any secret shown as ***, safe to publish."""
+        if self.type == "tcp":
+            return f"{self.host}:{self.port}"
+        return SECRET_RE.sub(MASK, self.url)
+
+
+@dataclass(frozen=True)
+class Publish:
+    author: str = "upwatch <upwatch@users.noreply.github.com>"
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    site: Site
+    defaults: Defaults
+    monitors: tuple[Monitor, ...]
+    publish: Publish = field(default_factory=Publish)
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def incidents_dir(self) -> Path:
+        return self.root / "incidents"
+
+    @property
+    def templates_dir(self) -> Path:
+        own = self.root / "site_templates"
+        return own if own.is_dir() else builtin_templates_dir()
+
+    @property
+    def site_dir(self) -> Path:
+        return self.root / "site"
+
+    def monitor(self, monitor_id: str) -> Monitor:
+        return next(m for m in self.monitors if m.id == monitor_id)
+
+
+def builtin_templates_dir() -> Path:
+    """The templates shipped with upwatch, used when a config folder has none of its own."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "site_templates", here.parent / "site_templates"):
+        if candidate.is_dir():
+            return candidate
+    return here.parent / "site_templates"
+
+
+class Masker:
+    """Replaces secret values with *** in any text that may reach a file or output."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        # Longest first, so a secret that contains another is masked whole.
+        self.secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, MASK)
+        return text
+
+    def __bool__(self) -> bool:
+        return bool(self.secrets)
+
+
+def resolve_secrets(
+    monitors: Iterable[Monitor], config_path: Path, environ: Mapping[str, str] | None = None
+) -> tuple[list[Monitor], Masker]:
+    """Fill `${NAME}` placeholders from the environment; a missing one is a ConfigError."""
+    env = os.environ if environ is None else environ
+    monitors = list(monitors)
+    missing = sorted({n for m in monitors for n in m.secret_names if n not in env})
+    if missing:
+        where = display_path(config_path)
+        raise ConfigError(
+            [Problem(where, None, f"environment variable {n} is not set") for n in missing]
+        )
+
+    def fill(text: str) -> str:
+        return SECRET_RE.sub(lambda m: env[m.group(1)], text)
+
+    used = {n for m in monitors for n in m.secret_names}
+    resolved = [
+        replace(
+            m,
+            url=fill(m.url),
+            headers=tuple((k, fill(v)) for k, v in m.headers),
+            body=None if m.body is None else fill(m.body),
+        )
+        if m.secret_names
+        else m
+        for m in monitors
+    ]
+    return resolved, Masker(env[n] for n in used)
+
+
+# --- reading YAML with line numbers -------------------------------------------------
+
+
+class LineDict(dict[str, Any]):
+    """A mapping from YAML that remembers the line of itself and of each key."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+
+
+class LineList(list[Any]):
+    """A sequence from YAML that remembers the line of itself and of each item."""
+
+    line: int = 0
+    item_lines: list[int]
+
+
+def _construct(
+    node: yaml.Node, loader: yaml.SafeLoader, problems: list[Problem], where: str
+) -> Any:
+    """Turn a composed YAML node into plain values that keep their line numbers."""
+    if isinstance(node, yaml.MappingNode):
+        loader.flatten_mapping(node)
+        out = LineDict()
+        out.line = node.start_mark.line + 1
+        out.key_lines = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            if not isinstance(key, str):
+                key = str(key)
+            if key in out:
+                problems.append(Problem(where, line, f"{key}: duplicate key"))
+            out[key] = _construct(value_node, loader, problems, where)
+            out.key_lines[key] = line
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        seq = LineList(_construct(n, loader, problems, where) for n in node.value)
+        seq.line = node.start_mark.line + 1
+        seq.item_lines = [n.start_mark.line + 1 for n in node.value]
+        return seq
+    return loader.construct_object(node, deep=True)
+
+
+def parse_yaml(text: str, where: str) -> tuple[Any, list[Problem]]:
+    """Parse YAML text into line-aware values; syntax errors become problems with line and column."""
+    problems: list[Problem] = []
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, problems
+        return _construct(node, loader, problems, where), problems
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        column = f"column {mark.column + 1}: " if mark else ""
+        problems.append(Problem(where, line, f"{column}YAML syntax error: {exc.problem}"))
+        return None, problems
+    except yaml.YAMLError as exc:
+        problems.append(Problem(where, None, f"YAML error: {exc}"))
+        return None, problems
+    finally:
+        loader.dispose()
+
+
+# --- validation --------------------------------------------------------------------
+
+
+class _Checker:
+    """Collects problems while reading one mapping at a time."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+        self.problems: list[Problem] = []
+
+    def add(self, line: int | None, key: str, message: str) -> None:
+        self.problems.append(Problem(self.where, line or None, f"{key}: {message}"))
+
+    def mapping(self, value: Any, key: str, line: int | None, known: Iterable[str]) -> LineDict:
+        """Check that value is a mapping with only known keys; return it (or an empty one)."""
+        if value is None:
+            value = LineDict()
+            value.key_lines = {}
+        if not isinstance(value, LineDict):
+            self.add(line, key, f"must be a mapping, not {_kind(value)}")
+            empty = LineDict()
+            empty.key_lines = {}
+            return empty
+        known = list(known)
+        for name in value:
+            if name not in known:
+                hint = difflib.get_close_matches(name, known, n=1)
+                tip = f" (did you mean '{hint[0]}'?)" if hint else ""
+                self.add(value.key_lines[name], _join(key, name), f"unknown key{tip}")
+        return value
+
+    def get(
+        self,
+        data: LineDict,
+        key: str,
+        name: str,
+        check: Callable[[Any], str | None],
+        default: Any,
+    ) -> Any:
+        """Read data[name] through check (returns an error text or None)."""
+        if name not in data:
+            return default
+        value = data[name]
+        error = check(value)
+        if error:
+            self.add(data.key_lines.get(name, data.line), _join(key, name), error)
+            return default
+        return value
+
+
+def _join(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "empty"
+    return {
+        LineDict: "a mapping",
+        LineList: "a list",
+        str: "text",
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+    }.get(type(value), type(value).__name__)
+
+
+def _text(value: Any) -> str | None:
+    return None if isinstance(value, str) else f"must be text, not {_kind(value)}"
+
+
+def _flag(value: Any) -> str | None:
+    return None if isinstance(value, bool) else f"must be true or false, not {_kind(value)}"
+
+
+def _whole(low: int, high: int | None = None) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return f"must be a whole number, not {_kind(value)}"
+        if value < low or (high is not None and value > high):
+            span = f"from {low} to {high}" if high is not None else f"{low} or more"
+            return f"must be {span}, not {value}"
+        return None
+
+    return check
+
+
+def _positive(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f"must be a number of seconds, not {_kind(value)}"
+    return None if value > 0 else f"must be greater than 0, not {value}"
+
+
+def _one_of(*choices: str) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        if value in choices:
+            return None
+        hint = difflib.get_close_matches(str(value), choices, n=1)
+        tip = f" (did you mean '{hint[0]}'?)" if hint else ""
+        return f"must be one of {', '.join(choices)}, not {value!r}{tip}"
+
+    return check
+
+
+def _timezone(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return f"must be a time zone name such as Europe/Berlin, not {_kind(value)}"
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"unknown time zone {value!r} (use a name such as UTC or Europe/Berlin)"
+    return None
+
+
+def _http_url(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return f"must be text, not {_kind(value)}"
+    if not re.match(r"^https?://[^/\s]+", value):
+        return f"must start with http:// or https:// and name a host, not {SECRET_RE.sub(MASK, value)!r}"
+    return None
+
+
+SITE_KEYS = ("title", "description", "url", "cname", "timezone", "allow_html")
+PROBE_KEYS = (
+    "timeout",
+    "retries",
+    "degraded_ms",
+    "failure_threshold",
+    "success_threshold",
+    "severity",
+    "incident_on_degraded",
+)
+DEFAULT_KEYS = (*PROBE_KEYS, "concurrency")
+HTTP_KEYS = (
+    "url",
+    "method",
+    "headers",
+    "body",
+    "expect",
+    "max_redirects",
+    "verify_tls",
+    "cert_expiry_days",
+)
+MONITOR_KEYS = (
+    "id",
+    "name",
+    "type",
+    "group",
+    "description",
+    *HTTP_KEYS,
+    "host",
+    "port",
+    *PROBE_KEYS,
+)
+EXPECT_KEYS = ("status", "contains", "not_contains", "json")
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+PROBE_CHECKS: dict[str, Callable[[Any], str | None]] = {
+    "timeout": _positive,
+    "retries": _whole(0, 10),
+    "degraded_ms": _whole(1),
+    "failure_threshold": _whole(1),
+    "success_threshold": _whole(1),
+    "severity": _one_of(*SEVERITIES),
+    "incident_on_degraded": _flag,
+    "concurrency": _whole(1, 10000),
+}
+
+
+def _read_site(c: _Checker, raw: LineDict, line: int) -> Site:
+    data = c.mapping(raw.get("site"), "site", line, SITE_KEYS)
+    if "title" not in data:
+        c.add(data.line or line, "site.title", "is required")
+    title = c.get(data, "site", "title", _text, "Status")
+    return Site(
+        title=title,
+        description=c.get(data, "site", "description", _text, ""),
+        url=c.get(data, "site", "url", _http_url, "").rstrip("/"),
+        cname=c.get(data, "site", "cname", _text, ""),
+        timezone=c.get(data, "site", "timezone", _timezone, "UTC"),
+        allow_html=c.get(data, "site", "allow_html", _flag, False),
+    )
+
+
+def _read_defaults(c: _Checker, raw: LineDict, line: int) -> Defaults:
+    data = c.mapping(raw.get("defaults"), "defaults", line, DEFAULT_KEYS)
+    base = Defaults()
+    values = {
+        k: c.get(data, "defaults", k, PROBE_CHECKS[k], getattr(base, k)) for k in DEFAULT_KEYS
+    }
+    values["timeout"] = float(values["timeout"])
+    return Defaults(**values)
+
+
+def _read_expect(c: _Checker, value: Any, key: str, line: int) -> Expect:
+    data = c.mapping(value, key, line, EXPECT_KEYS)
+    statuses: list[int | str] = []
+    raw_status = data.get("status", ["2xx"])
+    items = raw_status if isinstance(raw_status, list) else [raw_status]
+    for item in items:
+        code = _status_code(item)
+        if code is None:
+            where = data.key_lines.get("status", data.line or line)
+            c.add(
+                where,
+                f"{key}.status",
+                f"{item!r} is not a status code (100-599) or range like '2xx'",
+            )
+        else:
+            statuses.append(code)
+    json_data = data.get("json") or {}
+    if not isinstance(json_data, dict):
+        c.add(
+            data.key_lines["json"],
+            f"{key}.json",
+            f"must map dotted paths to values, not {_kind(json_data)}",
+        )
+        json_data = {}
+    return Expect(
+        status=tuple(statuses) or ("2xx",),
+        contains=c.get(data, key, "contains", _text, None),
+        not_contains=c.get(data, key, "not_contains", _text, None),
+        json=tuple((str(k), _plain(v)) for k, v in json_data.items()),
+    )
+
+
+def _status_code(item: Any) -> int | str | None:
+    """An expected status: a code such as 200, or a range such as '2xx'; None when neither."""
+    if isinstance(item, str) and STATUS_RANGE_RE.match(item):
+        return item
+    if isinstance(item, str) and item.isdigit():
+        item = int(item)
+    if isinstance(item, int) and not isinstance(item, bool) and 100 <= item <= 599:
+        return item
+    return None
+
+
+def _plain(value: Any) -> Any:
+    """Strip the line-keeping wrappers from a YAML value."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _read_headers(c: _Checker, value: Any, key: str, line: int) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, LineDict):
+        c.add(line, key, f"must be a mapping of header names to text, not {_kind(value)}")
+        return ()
+    headers = []
+    for name, text in value.items():
+        if isinstance(text, bool) or not isinstance(text, str | int | float):
+            c.add(value.key_lines[name], f"{key}.{name}", f"must be text, not {_kind(text)}")
+            continue
+        headers.append((name, str(text)))
+    return tuple(headers)
+
+
+def _read_monitor(
+    c: _Checker, value: Any, index: int, line: int, defaults: Defaults
+) -> Monitor | None:
+    key = f"monitors[{index}]"
+    if not isinstance(value, LineDict):
+        c.add(
+            line,
+            key,
+            f"must be a mapping with at least id and url (or host and port), not {_kind(value)}",
+        )
+        return None
+    mid = value.get("id")
+    if mid is None:
+        c.add(value.line, f"{key}.id", "is required")
+    elif not isinstance(mid, str) or not ID_RE.match(mid):
+        c.add(value.key_lines["id"], f"{key}.id", f"{mid!r} is not a valid id ({ID_RULE})")
+        mid = None
+    if mid:
+        key = f"monitors[{index}] ({mid})"
+    data = c.mapping(value, key, line, MONITOR_KEYS)
+    kind = c.get(
+        data,
+        key,
+        "type",
+        _one_of("http", "tcp"),
+        "tcp" if "host" in data and "url" not in data else "http",
+    )
+    probe = {k: c.get(data, key, k, PROBE_CHECKS[k], getattr(defaults, k)) for k in PROBE_KEYS}
+    probe["timeout"] = float(probe["timeout"])
+    fields: dict[str, Any] = {
+        "name": c.get(data, key, "name", _text, mid or ""),
+        "group": c.get(data, key, "group", _text, ""),
+        "description": c.get(data, key, "description", _text, ""),
+    }
+    if kind == "http":
+        for wrong in ("host", "port"):
+            if wrong in data:
+                c.add(
+                    data.key_lines[wrong],
+                    f"{key}.{wrong}",
+                    "belongs to tcp monitors (set type: tcp)",
+                )
+        if "url" not in data:
+            c.add(data.line, f"{key}.url", "is required for an http monitor")
+        method = c.get(data, key, "method", lambda v: _one_of(*METHODS)(str(v).upper()), "GET")
+        fields |= {
+            "url": c.get(data, key, "url", _http_url, ""),
+            "method": str(method).upper(),
+            "headers": _read_headers(
+                c, data["headers"], f"{key}.headers", data.key_lines["headers"]
+            )
+            if "headers" in data
+            else (),
+            "body": c.get(data, key, "body", _text, None),
+            "expect": _read_expect(
+                c, data.get("expect"), f"{key}.expect", data.key_lines.get("expect", data.line)
+            ),
+            "max_redirects": c.get(data, key, "max_redirects", _whole(0, 30), 5),
+            "verify_tls": c.get(data, key, "verify_tls", _flag, True),
+            "cert_expiry_days": c.get(data, key, "cert_expiry_days", _whole(0), 14),
+        }
+    else:
+        for wrong in HTTP_KEYS:
+            if wrong in data:
+                c.add(
+                    data.key_lines[wrong],
+                    f"{key}.{wrong}",
+                    "belongs to http monitors (tcp monitors take host and port)",
+                )
+        for needed in ("host", "port"):
+            if needed not in data:
+                c.add(data.line, f"{key}.{needed}", "is required for a tcp monitor")
+        fields |= {
+            "host": c.get(data, key, "host", _text, ""),
+            "port": c.get(data, key, "port", _whole(1, 65535), 0),
+        }
+    if not mid:
+        return None
+    return Monitor(id=mid, type=kind, **fields, **probe)
+
+
+def _read_publish(c: _Checker, raw: LineDict, line: int) -> Publish:
+    data = c.mapping(raw.get("publish"), "publish", line, ("author",))
+
+    def author(value: Any) -> str | None:
+        if isinstance(value, str) and re.match(r"^[^<>]+ <[^<>\s]+@[^<>\s]+>$", value):
+            return None
+        return "must look like 'Name <email@example.com>'"
+
+    return Publish(author=c.get(data, "publish", "author", author, Publish().author))
+
+
+def validate(raw: Any, where: str) -> tuple[Config | None, list[Problem]]:
+    """Check parsed status.yml data; return the Config (when sound) and every problem found."""
+    c = _Checker(where)
+    if not isinstance(raw, LineDict):
+        c.add(1, "status.yml", "must be a mapping with site and monitors")
+        return None, c.problems
+    c.mapping(raw, "", 1, ("site", "defaults", "monitors", "publish"))
+    line = raw.line
+    site = _read_site(c, raw, line)
+    defaults = _read_defaults(c, raw, line)
+    publish = _read_publish(c, raw, line)
+    monitors: list[Monitor] = []
+    items = raw.get("monitors")
+    if items is None:
+        c.add(line, "monitors", "is required (a list of monitors to check)")
+        items = LineList()
+        items.item_lines = []
+    elif not isinstance(items, LineList):
+        c.add(raw.key_lines["monitors"], "monitors", f"must be a list, not {_kind(items)}")
+        items = LineList()
+        items.item_lines = []
+    seen: dict[str, int] = {}
+    for index, (item, item_line) in enumerate(zip(items, items.item_lines, strict=True)):
+        monitor = _read_monitor(c, item, index, item_line, defaults)
+        if monitor is None:
+            continue
+        if monitor.id in seen:
+            c.add(
+                item_line,
+                f"monitors[{index}].id",
+                f"duplicate id {monitor.id!r} (first used on line {seen[monitor.id]})",
+            )
+            continue
+        seen[monitor.id] = item_line
+        monitors.append(monitor)
+    if c.problems:
+        return None, c.problems
+    config = Config(
+        path=Path(where), site=site, defaults=defaults, monitors=tuple(monitors), publish=publish
+    )
+    return config, []
+
+
+def load_config(path: Path | str = "status.yml") -> Config:
+    """Read and validate a status.yml; raise ConfigError listing every problem."""
+    path = Path(path)
+    where = display_path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            [Problem(where, None, "no such file (create it, or pass --config)")]
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([Problem(where, None, f"cannot read: {exc}")]) from None
+    raw, problems = parse_yaml(text, where)
+    if problems:
+        raise ConfigError(problems)
+    config, problems = validate(raw, where)
+    if config is None:
+        raise ConfigError(sorted(problems, key=lambda p: p.line or 0))
+    return replace(config, path=path.resolve())

@@ -1,0 +1,75 @@
+"""The exceptions upwatch raises for expected failures.
+
+    UpwatchError (click.ClickException: printed as clean lines, exit 1)
+     +-- ConfigError     status.yml is unreadable or invalid
+     +-- IncidentError   an incident file is unreadable or invalid
+     +-- DataError       a sample file is malformed
+     +-- PublishError    git commit or push failed for good
+
+Each carries a list of `Problem`s so that every problem is reported at once, one
+`path:line: message` line each.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One user error, located in a file."""
+
+    path: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
+
+
+class UpwatchError(click.ClickException):
+    """An expected failure: print its problems and exit 1."""
+
+    exit_code = 1
+
+    def __init__(self, problems: list[Problem] | str) -> None:
+        if isinstance(problems, str):
+            problems = [Problem("upwatch", None, problems)]
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(self.format_message(), err=True, file=file)
+
+
+class ConfigError(UpwatchError):
+    """status.yml is unreadable or invalid."""
+
+
+class IncidentError(UpwatchError):
+    """An incident file is unreadable or invalid."""
+
+
+class DataError(UpwatchError):
+    """A sample file is malformed."""
+
+
+class PublishError(UpwatchError):
+    """A git commit or push failed for good."""
+
+
+def display_path(path: Path, root: Path | None = None) -> str:
+    """Show a path relative to the working directory (or root) when it lies below it."""
+    for base in (Path.cwd(), root):
+        if base is None:
+            continue
+        try:
+            return str(path.resolve().relative_to(base.resolve()))
+        except ValueError:
+            continue
+    return str(path)

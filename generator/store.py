@@ -1,0 +1,206 @@
+"""The sample store: one append-only CSV file per UTC day under data/.
+
+    time,monitor,location,status,ms,code,detail
+    2026-11-23T10:05:00Z,api,github,up,182,200,
+
+Readers go by column name, sort by time and drop exact duplicates (concurrent runs merge
+their files with git's union rule, so a line may arrive twice). A malformed line is
+reported with its file and line number and skipped, never a crash.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from .errors import Problem, display_path
+
+log = logging.getLogger(__name__)
+
+COLUMNS = ("time", "monitor", "location", "status", "ms", "code", "detail")
+HEADER = ",".join(COLUMNS) + "\n"
+STATUSES = ("up", "degraded", "down")
+DAY_FILE_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.csv$")
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Sample:
+    """One check of one monitor at one time."""
+
+    time: datetime
+    monitor: str
+    location: str
+    status: str
+    ms: int | None = None
+    code: int | None = None
+    detail: str = ""
+
+    @property
+    def day(self) -> date:
+        return self.time.date()
+
+
+def format_time(t: datetime) -> str:
+    """UTC, whole seconds, with Z: the one time format of data files."""
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(text: str) -> datetime:
+    """Read an ISO 8601 time with Z or an offset; a naive time is refused."""
+    t = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    if t.tzinfo is None:
+        raise ValueError(f"time {text!r} has no time zone (add Z or an offset)")
+    return t.astimezone(UTC)
+
+
+def day_path(data_dir: Path, day: date) -> Path:
+    return data_dir / f"{day.isoformat()}.csv"
+
+
+def day_files(data_dir: Path) -> dict[date, Path]:
+    """Every raw day file under data_dir, by day."""
+    if not data_dir.is_dir():
+        return {}
+    found = {}
+    for path in data_dir.iterdir():
+        match = DAY_FILE_RE.match(path.name)
+        if match:
+            found[date.fromisoformat(match.group(1))] = path
+    return dict(sorted(found.items()))
+
+
+def to_row(sample: Sample) -> list[str]:
+    """The CSV fields of a sample."""
+    return [
+        format_time(sample.time),
+        sample.monitor,
+        sample.location,
+        sample.status,
+        "" if sample.ms is None else str(sample.ms),
+        "" if sample.code is None else str(sample.code),
+        " ".join(sample.detail.split()),
+    ]
+
+
+def append_samples(data_dir: Path, samples: Iterable[Sample]) -> list[Path]:
+    """Append samples to their day files (one write per file); return the files touched."""
+    by_day: dict[date, list[Sample]] = {}
+    for sample in samples:
+        by_day.setdefault(sample.day, []).append(sample)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    touched = []
+    for day, group in sorted(by_day.items()):
+        path = day_path(data_dir, day)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerows(to_row(s) for s in sorted(group))
+        _append(path, buffer.getvalue())
+        touched.append(path)
+    return touched
+
+
+def _append(path: Path, text: str) -> None:
+    """Append text as whole lines, adding the header to a new file."""
+    prefix = ""
+    if not path.exists() or path.stat().st_size == 0:
+        prefix = HEADER
+    else:
+        with path.open("rb") as existing:
+            existing.seek(-1, io.SEEK_END)
+            if existing.read(1) != b"\n":
+                prefix = "\n"
+    with path.open("a", encoding="utf-8", newline="") as out:
+        out.write(prefix + text)
+
+
+def parse_row(row: dict[str, str]) -> Sample:
+    """A Sample from one CSV row read by column name; ValueError says what is wrong."""
+    status = row.get("status") or ""
+    if status not in STATUSES:
+        raise ValueError(f"status must be up, degraded or down, not {status!r}")
+    monitor = row.get("monitor") or ""
+    if not monitor:
+        raise ValueError("monitor is empty")
+    ms, code = row.get("ms") or "", row.get("code") or ""
+    return Sample(
+        time=parse_time(row.get("time") or ""),
+        monitor=monitor,
+        location=row.get("location") or "default",
+        status=status,
+        ms=int(ms) if ms else None,
+        code=int(code) if code else None,
+        detail=row.get("detail") or "",
+    )
+
+
+def read_day(path: Path, problems: list[Problem] | None = None) -> list[Sample]:
+    """Every sample of one day file; malformed lines go to problems (or the log) and are skipped."""
+    samples = []
+    for line, row in _rows(path, problems):
+        try:
+            samples.append(parse_row(row))
+        except ValueError as exc:
+            _report(Problem(display_path(path), line, str(exc)), problems)
+    return samples
+
+
+def _rows(path: Path, problems: list[Problem] | None) -> Iterator[tuple[int, dict[str, str]]]:
+    """Rows of a CSV file as dicts by column name, with their line numbers."""
+    with path.open(encoding="utf-8", newline="", errors="replace") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if header is None:
+            return
+        missing = [c for c in ("time", "monitor", "status") if c not in header]
+        if missing:
+            _report(Problem(display_path(path), 1, f"header lacks {', '.join(missing)}"), problems)
+            return
+        for fields in reader:
+            if not fields or fields == header:
+                continue
+            if len(fields) != len(header):
+                problem = Problem(
+                    display_path(path),
+                    reader.line_num,
+                    f"expected {len(header)} fields, found {len(fields)}",
+                )
+                _report(problem, problems)
+                continue
+            yield reader.line_num, dict(zip(header, fields, strict=True))
+
+
+def _report(problem: Problem, problems: list[Problem] | None) -> None:
+    if problems is None:
+        log.warning("%s (line skipped)", problem)
+    else:
+        problems.append(problem)
+
+
+def read_samples(
+    data_dir: Path,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    problems: list[Problem] | None = None,
+) -> list[Sample]:
+    """Raw samples with start <= time < end, sorted by time, exact duplicates dropped."""
+    found: set[Sample] = set()
+    for day, path in day_files(data_dir).items():
+        if start and day < start.date():
+            continue
+        if end and day > end.date():
+            continue
+        found.update(read_day(path, problems))
+    return sorted(
+        s for s in found if (start is None or s.time >= start) and (end is None or s.time < end)
+    )
+
+
+def read_recent(data_dir: Path, now: datetime, days: int = 3) -> list[Sample]:
+    """Raw samples of the last few days up to now, for streaks and the latest state."""
+    return read_samples(data_dir, now - timedelta(days=days), now + timedelta(seconds=1))
