@@ -1,0 +1,286 @@
+"""Status and uptime math: pure functions from samples, day stats and incidents to words.
+
+Component states use Statuspage's words; the page indicator follows the worst component or
+open incident. Nothing here reads a file or the clock: `now` is always passed in.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Protocol
+
+from .incidents import Incident
+from .store import Sample
+
+Window = tuple[datetime, datetime]
+
+OPERATIONAL = "operational"
+DEGRADED = "degraded_performance"
+PARTIAL = "partial_outage"
+MAJOR = "major_outage"
+MAINTENANCE = "under_maintenance"
+
+# Worse states rank higher; maintenance outranks nothing but "operational".
+COMPONENT_RANK = {OPERATIONAL: 0, MAINTENANCE: 1, DEGRADED: 2, PARTIAL: 3, MAJOR: 4}
+COMPONENT_WORDS = {
+    OPERATIONAL: "Operational",
+    DEGRADED: "Degraded performance",
+    PARTIAL: "Partial outage",
+    MAJOR: "Major outage",
+    MAINTENANCE: "Under maintenance",
+}
+FROM_SAMPLE = {"up": OPERATIONAL, "degraded": DEGRADED, "down": MAJOR}
+FROM_SEVERITY = {"minor": DEGRADED, "major": PARTIAL, "critical": MAJOR}
+INDICATORS = ("none", "minor", "major", "critical")
+INDICATOR_OF = {OPERATIONAL: "none", MAINTENANCE: "none", DEGRADED: "minor", PARTIAL: "major"}
+INDICATOR_OF[MAJOR] = "critical"
+DESCRIPTIONS = {
+    "none": "All Systems Operational",
+    "minor": "Minor Service Outage",
+    "major": "Partial System Outage",
+    "critical": "Major System Outage",
+}
+UNDER_MAINTENANCE = "Service Under Maintenance"
+
+# Day states of the 90-day bar, least to most severe.
+DAY_STATES = ("no_data", "operational", "maintenance", "degraded", "partial", "major")
+DAY_WORDS = {
+    "no_data": "No data",
+    "operational": "Operational",
+    "maintenance": "Maintenance",
+    "degraded": "Degraded",
+    "partial": "Partial outage",
+    "major": "Major outage",
+}
+DAY_FROM_SEVERITY = {"minor": "degraded", "major": "partial", "critical": "major"}
+# A day whose uptime falls below this is a major outage even without an incident.
+MAJOR_DAY_UPTIME = 90.0
+STALE_AFTER = timedelta(minutes=30)
+
+
+class Counts(Protocol):
+    """What uptime needs of a day's stats (store.DayStats provides it)."""
+
+    @property
+    def up(self) -> int: ...
+    @property
+    def degraded(self) -> int: ...
+    @property
+    def down(self) -> int: ...
+    @property
+    def maintenance(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class Day:
+    """One mark of the 90-day bar."""
+
+    date: date
+    state: str
+    uptime: float | None
+    incidents: tuple[str, ...]
+    text: str
+
+
+def in_windows(t: datetime, windows: Iterable[Window]) -> bool:
+    """Whether t lies in a maintenance window (start <= t < end)."""
+    return any(start <= t < end for start, end in windows)
+
+
+def worst(states: Iterable[str]) -> str:
+    """The worst of some component states (operational when there are none)."""
+    return max(states, key=COMPONENT_RANK.__getitem__, default=OPERATIONAL)
+
+
+def component_status(
+    latest: Sample | None,
+    open_incidents: Iterable[Incident],
+    windows: Iterable[Window],
+    now: datetime,
+) -> str:
+    """A monitor's Statuspage status; no sample and no incident counts as operational."""
+    if in_windows(now, windows):
+        return MAINTENANCE
+    states = [FROM_SEVERITY[i.severity] for i in open_incidents]
+    if latest is not None:
+        states.append(FROM_SAMPLE[latest.status])
+    return worst(states)
+
+
+def page_status(components: Iterable[str], open_incidents: Iterable[Incident]) -> tuple[str, str]:
+    """The page indicator and its Statuspage description."""
+    components = list(components)
+    ranks = [INDICATORS.index(INDICATOR_OF[c]) for c in components]
+    ranks += [INDICATORS.index(i.severity) for i in open_incidents]
+    indicator = INDICATORS[max(ranks, default=0)]
+    if indicator == "none" and MAINTENANCE in components:
+        return indicator, UNDER_MAINTENANCE
+    return indicator, DESCRIPTIONS[indicator]
+
+
+def uptime(up: int, degraded: int, down: int) -> float | None:
+    """Percent of counted samples that were not down; None when nothing was counted."""
+    counted = up + degraded + down
+    return None if counted == 0 else (up + degraded) * 100 / counted
+
+
+def uptime_recent(
+    samples: Iterable[Sample], now: datetime, windows: Sequence[Window], hours: int = 24
+) -> float | None:
+    """Rolling uptime over the last hours before now, maintenance excluded."""
+    since = now - timedelta(hours=hours)
+    counts = {"up": 0, "degraded": 0, "down": 0}
+    for s in samples:
+        if since <= s.time <= now and not in_windows(s.time, windows):
+            counts[s.status] += 1
+    return uptime(counts["up"], counts["degraded"], counts["down"])
+
+
+def uptime_days(days: Mapping[date, Counts], today: date, count: int) -> float | None:
+    """Uptime over the last `count` UTC days including today."""
+    first = today - timedelta(days=count - 1)
+    chosen = [s for d, s in days.items() if first <= d <= today]
+    return uptime(
+        sum(s.up for s in chosen), sum(s.degraded for s in chosen), sum(s.down for s in chosen)
+    )
+
+
+def uptime_windows(
+    days: Mapping[date, Counts],
+    recent: Sequence[Sample],
+    windows: Sequence[Window],
+    now: datetime,
+) -> dict[str, float | None]:
+    """Uptime for 24h (rolling), 7d, 30d and 90d (whole UTC days)."""
+    today = now.date()
+    return {
+        "24h": uptime_recent(recent, now, windows),
+        "7d": uptime_days(days, today, 7),
+        "30d": uptime_days(days, today, 30),
+        "90d": uptime_days(days, today, 90),
+    }
+
+
+def format_uptime(value: float | None) -> str:
+    """Uptime as people read it: floored to 2 decimals, so 99.999 never shows as 100%."""
+    if value is None:
+        return "No data"
+    if value >= 100:
+        return "100%"
+    return f"{math.floor(value * 100) / 100:.2f}%"
+
+
+def touches(incident: Incident, day: date, now: datetime) -> bool:
+    """Whether an incident or maintenance window overlaps a UTC day."""
+    if incident.is_maintenance:
+        start, end = incident.start, incident.end
+    else:
+        start, end = incident.started, incident.resolved or now
+    if start is None or end is None:
+        return False
+    return start.date() <= day <= max(start, end).date() and start <= now
+
+
+def day_state(stats: Counts | None, incidents: Iterable[Incident]) -> str:
+    """A day's worst state from its samples and the incidents that touched it."""
+    states = ["no_data"]
+    if stats is not None:
+        value = uptime(stats.up, stats.degraded, stats.down)
+        if value is not None:
+            states.append(_sample_day_state(stats, value))
+        if stats.maintenance:
+            states.append("maintenance")
+    for incident in incidents:
+        if incident.is_maintenance:
+            states.append("maintenance")
+        else:
+            states.append(DAY_FROM_SEVERITY[incident.severity])
+    return max(states, key=DAY_STATES.index)
+
+
+def _sample_day_state(stats: Counts, value: float) -> str:
+    if value < MAJOR_DAY_UPTIME:
+        return "major"
+    if stats.down:
+        return "partial"
+    return "degraded" if stats.degraded else "operational"
+
+
+def uptime_bar(
+    days: Mapping[date, Counts],
+    incidents: Sequence[Incident],
+    now: datetime,
+    count: int = 90,
+) -> list[Day]:
+    """The marks of the uptime bar, oldest first, each with its text."""
+    today = now.date()
+    marks = []
+    for back in range(count - 1, -1, -1):
+        day = today - timedelta(days=back)
+        touching = [i for i in incidents if touches(i, day, now)]
+        stats = days.get(day)
+        value = None if stats is None else uptime(stats.up, stats.degraded, stats.down)
+        state = day_state(stats, touching)
+        titles = tuple(i.title for i in touching)
+        marks.append(Day(day, state, value, titles, day_text(day, state, value, titles)))
+    return marks
+
+
+def day_text(day: date, state: str, value: float | None, titles: Sequence[str]) -> str:
+    """What a day's mark says: date, uptime or "No data", and its incidents."""
+    if value is not None:
+        measured = format_uptime(value)
+    else:
+        measured = "maintenance" if state == "maintenance" else "No data"
+    return f"{day:%b} {day.day}: {measured}" + "".join(f"; {t}" for t in titles)
+
+
+def bar_summary(marks: Sequence[Day]) -> str:
+    """A one-sentence text alternative for a whole uptime bar."""
+    counts: dict[str, int] = {}
+    for mark in marks:
+        counts[mark.state] = counts.get(mark.state, 0) + 1
+    parts = [
+        f"{counts[s]} {'day' if counts[s] == 1 else 'days'} {DAY_WORDS[s].lower()}"
+        for s in reversed(DAY_STATES)
+        if counts.get(s)
+    ]
+    return f"Last {len(marks)} days: " + ", ".join(parts) + "."
+
+
+def duration_words(delta: timedelta) -> str:
+    """A short human duration: "45 s", "3 min", "2 h 5 min", "3 days"."""
+    seconds = max(0, int(delta.total_seconds()))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, rest = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {rest} min" if rest else f"{hours} h"
+    return f"{hours // 24} days"
+
+
+def ago(then: datetime, now: datetime) -> str:
+    """Relative time for the banner: "just now", "3 minutes ago", "2 hours ago"."""
+    seconds = max(0, int((now - then).total_seconds()))
+    if seconds < 60:
+        return "just now"
+    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
+        if seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'' if n == 1 else 's'} ago"
+    return "just now"
+
+
+def staleness(newest: datetime | None, now: datetime) -> str | None:
+    """A plain warning when the newest sample is older than about 30 minutes, else None."""
+    if newest is None:
+        return "no status data yet"
+    if now - newest <= STALE_AFTER:
+        return None
+    return f"status data is {duration_words(now - newest)} old"
