@@ -1,0 +1,267 @@
+"""Recording runs in git: real repositories, a bare repository on disk as the remote."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import git
+import pytest
+
+from generator import publish, store
+from generator.config import load_config
+from generator.errors import PublishError
+from generator.incidents import Change
+from generator.store import Sample
+
+T0 = datetime(2026, 11, 23, 10, 5, tzinfo=UTC)
+STATUS_YML = """\
+site:
+  title: Test Status
+monitors:
+  - id: api
+    url: http://127.0.0.1:9/health
+    headers: {Authorization: "Bearer ${API_TOKEN}"}
+  - id: web
+    url: http://127.0.0.1:9/
+"""
+SECRET = "s3cr3t-token-value"
+
+
+@pytest.fixture(autouse=True)
+def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(publish, "BACKOFF_SECONDS", 0.01)
+    monkeypatch.setattr(publish, "PUSH_ATTEMPTS", 4)
+    monkeypatch.setenv("API_TOKEN", SECRET)
+
+
+def run_git(cwd: Path, *args: str) -> str:
+    """Run git as a person would, with a fixed identity."""
+    return subprocess.run(
+        ["git", "-c", "user.name=Person", "-c", "user.email=person@example.com", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+
+
+@pytest.fixture
+def remote(tmp_path: Path) -> Path:
+    """A bare repository holding a fresh status repo, as a fork would start."""
+    bare = tmp_path / "remote.git"
+    run_git(tmp_path, "init", "-q", "--bare", "-b", "main", str(bare))
+    seed = tmp_path / "seed"
+    run_git(tmp_path, "clone", "-q", str(bare), str(seed))
+    (seed / "status.yml").write_text(STATUS_YML)
+    (seed / ".gitattributes").write_text("data/*.csv merge=union\n")
+    (seed / "README.md").write_text("my status page\n")
+    for folder in ("data", "incidents"):
+        (seed / folder).mkdir()
+        (seed / folder / ".gitkeep").write_text("")
+    run_git(seed, "add", ".")
+    run_git(seed, "commit", "-q", "-m", "start")
+    run_git(seed, "push", "-q", "origin", "main")
+    return bare
+
+
+def clone(remote: Path, name: str) -> Path:
+    path = remote.parent / name
+    run_git(remote.parent, "clone", "-q", str(remote), str(path))
+    return path
+
+
+def sample(monitor: str, status: str = "up", t: datetime = T0, **kw: object) -> Sample:
+    return Sample(time=t, monitor=monitor, location="test", status=status, **kw)  # type: ignore[arg-type]
+
+
+def applier(
+    root: Path, samples: list[Sample], changes: list[Change] | None = None
+) -> tuple[Callable[[], list[Change]], list[int]]:
+    """An apply() that appends samples through the store and counts its calls."""
+    calls: list[int] = []
+
+    def apply() -> list[Change]:
+        calls.append(1)
+        store.append_samples(root / "data", samples)
+        return changes or []
+
+    return apply, calls
+
+
+def remote_file(remote: Path, path: str) -> str:
+    return git.Repo(remote).git.show(f"main:{path}")
+
+
+def test_commit_holds_only_the_run_files_and_keeps_a_persons_work(remote: Path) -> None:
+    work = clone(remote, "work")
+    (work / "README.md").write_text("half-written notes\n")
+    (work / "notes.txt").write_text("staged draft\n")
+    run_git(work, "add", "notes.txt")
+    samples = [sample("api"), sample("web")]
+    apply, _ = applier(work, samples)
+    publish.record(load_config(work / "status.yml"), samples, apply, push=False)
+    head = git.Repo(work).head.commit
+    assert sorted(head.stats.files) == ["data/2026-11-23.csv"]
+    assert head.message.strip() == "probe: 2 up"
+    assert str(head.author) == "upwatch" and head.author.email == "upwatch@users.noreply.github.com"
+    assert str(head.committer) == "upwatch"
+    assert (work / "README.md").read_text() == "half-written notes\n"
+    status = run_git(work, "status", "--porcelain", "--untracked-files=no").splitlines()
+    assert sorted(line.strip() for line in status) == ["A  notes.txt", "M README.md"]
+
+
+def test_author_comes_from_the_config(remote: Path) -> None:
+    work = clone(remote, "work")
+    config_file = work / "status.yml"
+    config_file.write_text(STATUS_YML + "publish:\n  author: Status Bot <bot@acme.test>\n")
+    samples = [sample("api")]
+    publish.record(load_config(config_file), samples, applier(work, samples)[0], push=False)
+    head = git.Repo(work).head.commit
+    assert (head.author.name, head.author.email) == ("Status Bot", "bot@acme.test")
+    assert (head.committer.name, head.committer.email) == ("Status Bot", "bot@acme.test")
+
+
+def test_push_lands_on_the_remote(remote: Path) -> None:
+    work = clone(remote, "work")
+    samples = [sample("api"), sample("web", "down", code=503)]
+    publish.record(load_config(work / "status.yml"), samples, applier(work, samples)[0], push=True)
+    assert "api,test,up" in remote_file(remote, "data/2026-11-23.csv")
+    log = git.Repo(remote).head.commit.message
+    assert log == "probe: 1 up, 1 down\n\nweb: down (HTTP 503)\n"
+
+
+def test_refused_push_reapplies_on_the_fetched_branch(remote: Path) -> None:
+    first, second = clone(remote, "first"), clone(remote, "second")
+    early = [sample("api", t=T0), sample("web", t=T0)]
+    publish.record(load_config(first / "status.yml"), early, applier(first, early)[0], push=True)
+    late = [
+        sample("api", "down", t=T0.replace(minute=10), code=500),
+        sample("web", t=T0.replace(minute=10)),
+    ]
+    apply, calls = applier(second, late)
+    publish.record(load_config(second / "status.yml"), late, apply, push=True)
+    assert len(calls) == 2
+    rows = remote_file(remote, "data/2026-11-23.csv").splitlines()
+    assert rows[0] == "time,monitor,location,status,ms,code,detail"
+    assert len(rows) == 5 and rows.count(rows[0]) == 1
+    history = git.Repo(remote).git.log("--format=%s").splitlines()
+    assert history == ["probe: 1 up, 1 down", "probe: 2 up", "start"]
+    assert len(git.Repo(remote).head.commit.parents) == 1  # no merge commits, no force
+
+
+def refuse_pushes(remote: Path) -> None:
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'pushes are frozen today' >&2\nexit 1\n")
+    hook.chmod(0o755)
+
+
+def test_a_remote_that_refuses_exits_with_a_clear_message_and_keeps_the_commit(
+    remote: Path,
+) -> None:
+    work = clone(remote, "work")
+    refuse_pushes(remote)
+    samples = [sample("api")]
+    with pytest.raises(PublishError) as caught:
+        publish.record(
+            load_config(work / "status.yml"), samples, applier(work, samples)[0], push=True
+        )
+    head = git.Repo(work).head.commit
+    assert str(caught.value) == (
+        "upwatch: could not push to origin/main: remote: pushes are frozen today / "
+        "! [remote rejected] HEAD -> main (pre-receive hook declined) / "
+        "error: failed to push some refs to '" + str(remote) + "'; "
+        f"the commit {head.hexsha[:7]} is kept locally (push it later with git push)"
+    )
+    assert head.message.strip() == "probe: 1 up"
+    assert git.Repo(remote).head.commit.message == "start\n"
+
+
+def test_an_unreachable_remote_keeps_the_commit(remote: Path) -> None:
+    work = clone(remote, "work")
+    run_git(work, "remote", "set-url", "origin", str(remote.parent / "gone.git"))
+    samples = [sample("api")]
+    with pytest.raises(PublishError) as caught:
+        publish.record(
+            load_config(work / "status.yml"), samples, applier(work, samples)[0], push=True
+        )
+    head = git.Repo(work).head.commit
+    assert str(caught.value).startswith("upwatch: could not push to origin/main: fatal: ")
+    assert str(caught.value).endswith(
+        f"the commit {head.hexsha[:7]} is kept locally (push it later with git push)"
+    )
+    assert head.message.strip() == "probe: 1 up"
+
+
+def test_detached_head_is_refused_before_anything_is_written(remote: Path) -> None:
+    work = clone(remote, "work")
+    sha = run_git(work, "rev-parse", "HEAD")
+    run_git(work, "checkout", "-q", "--detach")
+    apply, calls = applier(work, [sample("api")])
+    with pytest.raises(PublishError) as caught:
+        publish.record(load_config(work / "status.yml"), [], apply, push=False)
+    assert str(caught.value) == (
+        f"upwatch: HEAD is detached at {sha[:7]}; check out a branch (git switch main) before --commit"
+    )
+    assert calls == []
+
+
+def test_a_branch_without_upstream_is_refused(remote: Path) -> None:
+    work = clone(remote, "work")
+    run_git(work, "switch", "-q", "-c", "local")
+    with pytest.raises(PublishError) as caught:
+        publish.record(load_config(work / "status.yml"), [], applier(work, [])[0], push=True)
+    assert str(caught.value) == (
+        "upwatch: branch local has no upstream to push to; "
+        "set one with git branch --set-upstream-to=origin/local"
+    )
+
+
+def test_outside_a_repository(tmp_path: Path) -> None:
+    (tmp_path / "status.yml").write_text(STATUS_YML)
+    with pytest.raises(PublishError) as caught:
+        publish.record(
+            load_config(tmp_path / "status.yml"), [], applier(tmp_path, [])[0], push=False
+        )
+    assert str(caught.value) == (
+        f"upwatch: {tmp_path.resolve()} is not inside a git repository (--commit and --push need one)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("samples", "changes", "subject"),
+    [
+        ([sample("api"), sample("web")], [], "probe: 2 up"),
+        (
+            [sample("api", "down", code=503), sample("web")],
+            [Change("opened", "2026-11-23-api-down", "api")],
+            "api down (HTTP 503); 1 up, 1 down",
+        ),
+        (
+            [sample("api", "down", detail="timeout after 10 s"), sample("web")],
+            [Change("opened", "2026-11-23-api-down", "api")],
+            "api down (timeout after 10 s); 1 up, 1 down",
+        ),
+        (
+            [sample("api"), sample("web", "degraded", ms=2500, code=200, detail="slow: 2500 ms")],
+            [Change("resolved", "2026-11-23-api-down", "api", "after 12 min")],
+            "api recovered after 12 min; 1 up, 1 degraded",
+        ),
+        ([], [], "probe: no samples"),
+    ],
+)
+def test_commit_message_says_what_changed(
+    samples: list[Sample], changes: list[Change], subject: str
+) -> None:
+    assert publish.commit_message(samples, changes).splitlines()[0] == subject
+
+
+def test_no_secret_reaches_the_commit_message(remote: Path) -> None:
+    work = clone(remote, "work")
+    samples = [sample("api", "down", detail=f"refused {SECRET} at /health")]
+    publish.record(load_config(work / "status.yml"), samples, applier(work, samples)[0], push=False)
+    message = git.Repo(work).head.commit.message
+    assert SECRET not in message
+    assert "api: down (refused *** at /health)" in message
