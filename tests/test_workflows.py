@@ -1,0 +1,168 @@
+"""The shipped workflows: linted by actionlint and zizmor, and holding the pinned facts."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from generator.cli import main
+from generator.config import load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKFLOWS = ROOT / ".github" / "workflows"
+FILES = sorted(WORKFLOWS.glob("*.yml"))
+PINNED_RE = re.compile(r"^\s*(?:- )?(?:uses: )([\w.-]+/[\w.-]+)@([0-9a-f]{40}) # v\d+\.\d+\.\d+$")
+
+
+def load(name: str) -> dict[str, Any]:
+    data = yaml.safe_load((WORKFLOWS / name).read_text())
+    data["on"] = data.pop(True)  # YAML 1.1 reads the key `on` as true
+    return data
+
+
+def tool(name: str) -> str:
+    """The path of a linter the test command installs; missing is a failure, never a skip."""
+    path = shutil.which(name)
+    assert path, f"{name} is not on PATH: run the tests with bash scripts/test.sh"
+    return path
+
+
+def test_the_three_workflows_exist() -> None:
+    assert [f.name for f in FILES] == ["ci.yml", "pages.yml", "probe.yml"]
+
+
+def test_actionlint_finds_nothing() -> None:
+    result = subprocess.run(
+        [tool("actionlint"), *map(str, FILES)], capture_output=True, text=True, check=False
+    )
+    assert (result.returncode, result.stdout + result.stderr) == (0, "")
+
+
+def test_zizmor_finds_nothing() -> None:
+    result = subprocess.run(
+        [tool("zizmor"), "--offline", "--no-progress", str(WORKFLOWS)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings to report" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_every_action_is_pinned_to_a_full_commit_with_its_version(path: Path) -> None:
+    uses = [line for line in path.read_text().splitlines() if "uses:" in line]
+    assert uses
+    for line in uses:
+        assert PINNED_RE.match(line), line
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_least_permissions_and_a_timeout_on_every_job(path: Path) -> None:
+    data = load(path.name)
+    assert data["permissions"] == {}
+    for job in data["jobs"].values():
+        assert job["timeout-minutes"] <= 30
+        perms = job["permissions"]
+        assert set(perms.values()) <= {"read", "write"}
+        writes = {k for k, v in perms.items() if v == "write"}
+        assert writes in (set(), {"contents"}, {"pages", "id-token"})
+
+
+def steps(data: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    return [(name, step) for name, job in data["jobs"].items() for step in job["steps"]]
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_credentials_persist_only_where_the_probe_pushes(path: Path) -> None:
+    data = load(path.name)
+    for job, step in steps(data):
+        if step.get("uses", "").startswith("actions/checkout@"):
+            pushing = path.name == "probe.yml" and job == "probe"
+            assert step["with"]["persist-credentials"] is pushing
+            assert ("contents" in data["jobs"][job]["permissions"]) is True
+        if step.get("uses", "").startswith("actions/setup-python@"):
+            assert step["with"]["cache"] == "pip"
+
+
+def test_probe_workflow_schedule_concurrency_and_deploy() -> None:
+    data = load("probe.yml")
+    assert data["on"]["schedule"][0] == {"cron": "*/5 * * * *"}
+    assert {"workflow_dispatch", "repository_dispatch"} <= set(data["on"])
+    assert data["concurrency"] == {"group": "upwatch-probe", "cancel-in-progress": False}
+    jobs = data["jobs"]
+    assert jobs["probe"]["permissions"] == {"contents": "write"}
+    assert jobs["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
+    assert [j.get("needs") for j in jobs.values()] == [None, "probe", "build"]
+    used = {s.get("uses", "").split("@")[0] for _, s in steps(data)}
+    assert {
+        "actions/configure-pages",
+        "actions/upload-pages-artifact",
+        "actions/deploy-pages",
+    } <= used
+    runs = [s.get("run", "") for _, s in steps(data)]
+    assert "upwatch probe --commit --push" in runs
+    assert any("upwatch compact" in r for r in runs)
+    assert "--shard" in (WORKFLOWS / "probe.yml").read_text()
+
+
+def test_secrets_reach_only_the_probe_step() -> None:
+    for path in FILES:
+        for line_no, line in enumerate(path.read_text().splitlines(), 1):
+            if "secrets." in line and not line.lstrip().startswith("#"):
+                pytest.fail(f"{path.name}:{line_no}: secrets outside a comment: {line}")
+    probe_steps = [
+        s for _, s in steps(load("probe.yml")) if s.get("run", "").startswith("upwatch probe")
+    ]
+    assert probe_steps[0]["env"]["UPWATCH_LOCATION"] == "github"
+
+
+def test_pages_workflow_triggers() -> None:
+    data = load("pages.yml")
+    assert data["on"]["push"]["paths"] == ["incidents/**", "site_templates/**", "status.yml"]
+    assert "workflow_dispatch" in data["on"]
+    assert data["concurrency"]["cancel-in-progress"] is False
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    data = load("ci.yml")
+    assert set(data["on"]) == {"push", "pull_request"}
+    assert [s.get("run") for _, s in steps(data)][-1] == "bash scripts/test.sh"
+    assert "bash scripts/test.sh" in (ROOT / "README.md").read_text()
+
+
+def workflow_commands() -> list[list[str]]:
+    """Every `upwatch ...` command line the workflows run."""
+    found = []
+    for path in FILES:
+        for _, step in steps(load(path.name)):
+            for line in step.get("run", "").splitlines():
+                if line.startswith("upwatch "):
+                    found.append(shlex.split(line)[1:])
+    return found
+
+
+def test_the_commands_the_workflows_call_exist() -> None:
+    commands = workflow_commands()
+    assert {c[0] for c in commands} == {"probe", "compact", "build", "check"}
+    for command in commands:
+        result = CliRunner().invoke(main, [command[0], "--help"])
+        assert result.exit_code == 0, result.output
+        for flag in (word for word in command[1:] if word.startswith("--")):
+            assert flag in result.output, f"upwatch {command[0]} has no {flag}"
+
+
+def test_the_shipped_status_yml_validates() -> None:
+    config = load_config(ROOT / "status.yml")
+    assert config.monitors
+    assert "${" not in "".join(
+        line.split("#")[0] for line in (ROOT / "status.yml").read_text().splitlines()
+    )
