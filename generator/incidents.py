@@ -1,62 +1,61 @@
 """Incident and maintenance files: incidents/YYYY-MM-DD-slug.md.
 
 Front matter (YAML) + a Markdown story + a timeline of updates that people write by hand
-and the probe appends to. This module parses, validates, writes and automates them.
+and the probe appends to. This module loads, checks and writes them, and opens and resolves
+incidents from the samples (`update`); `incident_file` holds the text format,
+`incident_check` the validation and `outages` the streak math.
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
-STATES = ("investigating", "identified", "monitoring", "resolved")
-SEVERITIES = ("minor", "major", "critical")
+from . import store
+from .config import Config, LineDict, Monitor, parse_yaml
+from .errors import IncidentError, Problem, display_path
+from .incident_check import did_you_mean, parse, read
+from .incident_file import (
+    SEVERITIES,
+    STATES,
+    Incident,
+    Update,
+    heading_time,
+    locate,
+    patch,
+    render,
+)
+from .outages import Outage, Window, duration, inside, outages, plan, points
 
+__all__ = [
+    "SEVERITIES",
+    "STATES",
+    "Change",
+    "Incident",
+    "Update",
+    "check",
+    "in_maintenance",
+    "load",
+    "maintenance_windows",
+    "new",
+    "parse",
+    "read",
+    "render",
+    "update",
+    "write",
+]
 
-@dataclass(frozen=True)
-class Update:
-    """One timeline entry: when, which state, what was said (Markdown)."""
-
-    time: datetime
-    status: str
-    text: str
-
-
-@dataclass(frozen=True)
-class Incident:
-    """One incidents/*.md file as plain values (times are aware, UTC)."""
-
-    id: str
-    path: Path
-    title: str
-    type: str = "incident"  # incident | maintenance
-    status: str = "investigating"
-    severity: str = "major"
-    monitors: tuple[str, ...] = ()
-    started: datetime | None = None
-    resolved: datetime | None = None
-    auto: bool = False
-    start: datetime | None = None  # maintenance only
-    end: datetime | None = None  # maintenance only
-    body: str = ""  # the person-written story, Markdown, without the timeline
-    updates: tuple[Update, ...] = ()  # oldest first
-
-    @property
-    def is_maintenance(self) -> bool:
-        return self.type == "maintenance"
-
-    @property
-    def is_open(self) -> bool:
-        """An incident (not maintenance) that is not resolved."""
-        return not self.is_maintenance and self.status != "resolved"
-
-    def maintenance_state(self, now: datetime) -> str:
-        """Statuspage words for a maintenance window at `now`."""
-        assert self.start is not None and self.end is not None
-        if now < self.start:
-            return "scheduled"
-        return "in_progress" if now < self.end else "completed"
+log = logging.getLogger(__name__)
+EARLIEST = datetime.min.replace(tzinfo=UTC)
+# How far back the probe reads samples to find streaks; an outage longer than this
+# still resolves, it only counts from this far back.
+LOOKBACK_DAYS = 1
 
 
 @dataclass(frozen=True)
@@ -67,3 +66,277 @@ class Change:
     incident_id: str
     monitor: str
     detail: str = ""
+
+
+# --- reading ------------------------------------------------------------------------
+
+
+def incident_paths(folder: Path) -> list[Path]:
+    """The incident files of a folder, by name (a README.md there is for people)."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.glob("*.md") if p.name.lower() != "readme.md")
+
+
+def read_file(path: Path, config: Config) -> tuple[Incident | None, list[Problem]]:
+    """One incident file and its problems."""
+    where = display_path(path, config.root)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [Problem(where, None, f"cannot read: {exc}")]
+    return read(text, path, [m.id for m in config.monitors], where)
+
+
+def load(config: Config, strict: bool = True) -> list[Incident]:
+    """Every incident file, newest first; strict raises on any problem, else warns and skips."""
+    incidents, problems = [], []
+    for path in incident_paths(config.incidents_dir):
+        incident, found = read_file(path, config)
+        if found and not strict:
+            for problem in found:
+                log.warning("%s", problem)
+            log.warning("%s: skipped until it is fixed", display_path(path, config.root))
+        problems.extend(found)
+        if incident is not None and not found:
+            incidents.append(incident)
+    if strict and problems:
+        raise IncidentError(problems)
+    return sorted(incidents, key=lambda i: (i.begins or EARLIEST, i.id), reverse=True)
+
+
+def check(config: Config) -> int:
+    """Validate every incident file (IncidentError lists all problems); return how many."""
+    return len(load(config, strict=True))
+
+
+def maintenance_windows(incidents: Iterable[Incident]) -> dict[str, list[Window]]:
+    """Each monitor's maintenance windows (start, end), earliest first."""
+    windows: dict[str, list[Window]] = {}
+    for incident in incidents:
+        if incident.is_maintenance and incident.start and incident.end:
+            for monitor in incident.monitors:
+                windows.setdefault(monitor, []).append((incident.start, incident.end))
+    return {m: sorted(w) for m, w in windows.items()}
+
+
+def in_maintenance(windows: dict[str, list[Window]], monitor_id: str, t: datetime) -> bool:
+    """Whether a monitor is in a maintenance window at t (start <= t < end)."""
+    return inside(windows.get(monitor_id, ()), t)
+
+
+# --- writing ------------------------------------------------------------------------
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write a file whole or not at all: a temporary file beside it, then a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_text(text, encoding="utf-8", newline="\n")
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def write(incident: Incident) -> Path:
+    """Write an incident in its canonical form."""
+    write_text(incident.path, render(incident))
+    return incident.path
+
+
+def slug(title: str) -> str:
+    """A file-name slug: lower-case ASCII words joined by '-', at most about 50 characters."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_title.lower())
+    text = ""
+    for word in words:
+        if text and len(text) + len(word) >= 50:
+            break
+        text = f"{text}-{word}" if text else word[:50]
+    return text or "incident"
+
+
+def free_path(folder: Path, day: date, title: str) -> Path:
+    """incidents/YYYY-MM-DD-slug.md, with -2, -3 ... when the name is taken."""
+    base = f"{day.isoformat()}-{slug(title)}"
+    path, number = folder / f"{base}.md", 1
+    while path.exists():
+        number += 1
+        path = folder / f"{base}-{number}.md"
+    return path
+
+
+def new(
+    config: Config,
+    title: str,
+    monitors: Sequence[str] = (),
+    severity: str | None = None,
+    window: tuple[datetime, datetime] | None = None,
+    now: datetime | None = None,
+) -> Path:
+    """Write a new incident (or, with a window, maintenance) file ready to edit; return its path."""
+    now = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    _check_new(config, title, monitors, window)
+    names = ", ".join(config.monitor(m).name for m in monitors) or "our services"
+    if window:
+        start, end = (t.astimezone(UTC) for t in window)
+        text = f"{names}: maintenance from {heading_time(start)} to {heading_time(end)}."
+        fields = dict(type="maintenance", start=start, end=end)
+        first = Update(now, "scheduled", text)
+        day = start.date()
+    else:
+        severity = severity or config.defaults.severity
+        fields = dict(severity=severity, started=now)
+        first = Update(now, "investigating", f"We are investigating a problem with {names}.")
+        day = now.date()
+    path = free_path(config.incidents_dir, day, title)
+    incident = Incident(
+        id=path.stem,
+        path=path,
+        title=title.strip(),
+        monitors=tuple(monitors),
+        updates=(first,),
+        **fields,  # type: ignore[arg-type]
+    )
+    return write(incident)
+
+
+def _check_new(
+    config: Config, title: str, monitors: Sequence[str], window: tuple[datetime, datetime] | None
+) -> None:
+    """Refuse an empty title, unknown monitors and an empty window, all at once."""
+    where = display_path(config.path)
+    known = [m.id for m in config.monitors]
+    problems = [
+        Problem(
+            where,
+            None,
+            f"--monitor {m}: no monitor '{m}' in the configuration{did_you_mean(m, known)}",
+        )
+        for m in monitors
+        if m not in known
+    ]
+    if not title.strip():
+        problems.insert(0, Problem(where, None, "TITLE: must not be empty"))
+    if window and window[1] <= window[0]:
+        problems.append(Problem(where, None, "--end: must be after --start"))
+    if problems:
+        raise IncidentError(problems)
+
+
+# --- the probe's automation ---------------------------------------------------------
+
+
+def update(config: Config, now: datetime, monitor_ids: Iterable[str]) -> list[Change]:
+    """Open and resolve auto incidents of these monitors from their recent samples."""
+    incidents = load(config, strict=False)
+    claimed = broken_claims(config, {i.path for i in incidents})
+    windows = maintenance_windows(incidents)
+    by_monitor: dict[str, list[store.Sample]] = {}
+    for sample in store.read_recent(config.data_dir, now, days=LOOKBACK_DAYS):
+        by_monitor.setdefault(sample.monitor, []).append(sample)
+    changes: list[Change] = []
+    for monitor_id in monitor_ids:
+        monitor = config.monitor(monitor_id)
+        samples = by_monitor.get(monitor_id, [])
+        changes += update_monitor(config, monitor, samples, incidents, windows, claimed, now)
+    return changes
+
+
+def update_monitor(
+    config: Config,
+    monitor: Monitor,
+    samples: list[store.Sample],
+    incidents: list[Incident],
+    windows: dict[str, list[Window]],
+    claimed: set[str],
+    now: datetime,
+) -> list[Change]:
+    """Resolve the monitor's ended auto incident and open one for a new outage."""
+    series = points(samples, windows.get(monitor.id, []), monitor.incident_on_degraded)
+    found = outages(series, monitor.failure_threshold, monitor.success_threshold)
+    owned = [
+        i for i in incidents if i.auto and not i.is_maintenance and i.monitors[:1] == (monitor.id,)
+    ]
+    decision = plan(found, owned, series, monitor.success_threshold)
+    changes = [c for i, at in decision.resolve if (c := resolve(i, at, now, monitor.id))]
+    # An open auto incident that lists this monitor second, or a broken file that looks like
+    # one, already speaks for it: a second incident would only repeat it.
+    others = [i for i in incidents if i.auto and i.is_open and monitor.id in i.monitors[1:]]
+    if decision.open and not others and monitor.id not in claimed:
+        changes.append(open_incident(config, monitor, decision.open, now))
+    return changes
+
+
+def resolve(incident: Incident, at: datetime, now: datetime, monitor_id: str) -> Change | None:
+    """Mark an auto incident resolved, re-reading it first so a person's edits are kept."""
+    try:
+        text = incident.path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    fresh, problems = read(text, incident.path)
+    if fresh is None or problems or not (fresh.is_open and fresh.auto):
+        return None
+    at = max(at, fresh.started or at)
+    lasted = duration(fresh.started or at, at)
+    note = Update(now, "resolved", f"Resolved after {lasted}.")
+    changed = patch(text, {"status": "resolved", "resolved": store.format_time(at)}, note)
+    if read(changed, incident.path)[1]:
+        log.warning("%s: could not mark it resolved; please do it by hand", incident.path)
+        return None
+    write_text(incident.path, changed)
+    return Change("resolved", incident.id, monitor_id, f"after {lasted}")
+
+
+def open_incident(config: Config, monitor: Monitor, outage: Outage, now: datetime) -> Change:
+    """Write a new auto incident for an outage that has lasted long enough."""
+    state = "degraded" if outage.first.status == "degraded" else "down"
+    title = f"{monitor.name} is {state}"
+    reason = reason_of(outage.first)
+    path = free_path(config.incidents_dir, outage.start.date(), title)
+    incident = Incident(
+        id=path.stem,
+        path=path,
+        title=title,
+        severity=monitor.severity,
+        monitors=(monitor.id,),
+        started=outage.start,
+        auto=True,
+        updates=(Update(now, "investigating", reason),),
+    )
+    write(incident)
+    return Change("opened", incident.id, monitor.id, reason)
+
+
+def reason_of(sample: store.Sample) -> str:
+    """Why a sample failed, in a few words."""
+    if sample.detail:
+        return sample.detail
+    return f"HTTP {sample.code}" if sample.code else sample.status
+
+
+def broken_claims(config: Config, good: set[Path]) -> set[str]:
+    """Monitors that a broken file which looks like an open auto incident speaks for."""
+    claimed: set[str] = set()
+    for path in incident_paths(config.incidents_dir):
+        if path not in good:
+            claimed.update(_claims(path))
+    return claimed
+
+
+def _claims(path: Path) -> list[str]:
+    """The monitors of a file's front matter when it reads as an open auto incident."""
+    try:
+        source, _ = locate(path.read_text(encoding="utf-8"))
+        if source is None:
+            return []
+        raw, _ = parse_yaml("\n".join(["", *source.lines[1 : source.front_end]]), str(path))
+    except (OSError, UnicodeDecodeError, ValueError, OverflowError, RecursionError):
+        return []
+    if not isinstance(raw, LineDict) or raw.get("auto") is not True:
+        return []
+    if raw.get("status") == "resolved" or raw.get("type") == "maintenance":
+        return []
+    monitors = raw.get("monitors")
+    return [m for m in monitors if isinstance(m, str)] if isinstance(monitors, list) else []
