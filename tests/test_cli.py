@@ -1,0 +1,79 @@
+"""The command line itself: help, verbosity flags, exit codes and clean error lines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.cli import main
+
+COMMANDS = ("probe", "build", "check", "incident", "compact", "serve", "demo")
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.output
+
+
+def test_help_lists_every_command() -> None:
+    code, out = run("--help")
+    assert code == 0
+    for name in COMMANDS:
+        assert f"  {name} " in out
+
+
+def test_incident_new_is_listed() -> None:
+    code, out = run("incident", "--help")
+    assert code == 0
+    assert "new" in out
+
+
+@pytest.mark.parametrize(
+    "flags", [("-q", "check"), ("check", "-q"), ("-v", "check"), ("check", "-v")]
+)
+def test_verbosity_flags_stand_before_or_after_the_command(
+    tmp_path: Path, flags: tuple[str, str]
+) -> None:
+    config = tmp_path / "status.yml"
+    config.write_text("site:\n  title: T\nmonitors: []\n")
+    code, out = run(*flags, "--config", str(config))
+    assert code == 0, out
+
+
+def test_bad_now_is_bad_usage(tmp_path: Path) -> None:
+    code, out = run("build", "--now", "yesterday")
+    assert code == 2
+    assert "'yesterday' is not an ISO 8601 time" in out
+
+
+def test_naive_now_is_bad_usage() -> None:
+    code, out = run("build", "--now", "2026-11-23T10:00:00")
+    assert code == 2
+    assert "has no time zone" in out
+
+
+def test_config_errors_print_lines_without_traceback(tmp_path: Path) -> None:
+    config = tmp_path / "status.yml"
+    config.write_text("site:\n  titel: T\nmonitors:\n  - id: Bad\n    url: http://127.0.0.1:1/\n")
+    code, out = run("check", "--config", str(config))
+    assert code == 1
+    assert "Traceback" not in out
+    lines = out.strip().splitlines()
+    assert lines == [
+        f"{config}:2: site.titel: unknown key (did you mean 'title'?)",
+        f"{config}:2: site.title: is required",
+        f"{config}:4: monitors[0].id: 'Bad' is not a valid id (lower-case letters, digits and '-', starting with a letter or digit)",
+    ]
+
+
+def test_missing_config_names_the_file(tmp_path: Path) -> None:
+    code, out = run("build", "--config", str(tmp_path / "nope.yml"))
+    assert code == 1
+    assert out.strip() == f"{tmp_path / 'nope.yml'}: no such file (create it, or pass --config)"
+
+
+def test_compact_refuses_keep_days_below_two(tmp_path: Path) -> None:
+    code, out = run("compact", "--keep-days", "1")
+    assert code == 2
