@@ -77,3 +77,4 @@ def test_missing_config_names_the_file(tmp_path: Path) -> None:
 def test_compact_refuses_keep_days_below_two(tmp_path: Path) -> None:
     code, out = run("compact", "--keep-days", "1")
     assert code == 2
+    assert "1 is not in the range x>=2" in out
