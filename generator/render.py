@@ -1,0 +1,220 @@
+"""Render the HTML pages from the Jinja templates in site_templates/.
+
+Templates get plain values (the build's Summary and config) and a few filters for times in
+the site's zone, uptime words and incident Markdown. Every page gets `root`, the relative
+way back to the site's top ("" or "../"), so links work under any base path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+from xml.etree import ElementTree
+from zoneinfo import ZoneInfo
+
+import markdown
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from . import charts, status
+from .config import Config
+from .incidents import Incident
+
+if TYPE_CHECKING:
+    from .site import Files, Summary
+
+ASSETS = "assets"
+PAST_DAYS = 14
+SAFE_SCHEMES = {"", "http", "https", "mailto"}
+
+
+def pages(config: Config, summary: Summary) -> Files:
+    """index.html, history.html and one page per monitor and per incident."""
+    env = environment(config, summary)
+    files = {
+        "index.html": _page(env, "index.html", "", past=past_days(summary, config)),
+        "history.html": _page(env, "history.html", ""),
+    }
+    for state in summary.monitors:
+        files[f"monitors/{state.id}.html"] = _page(
+            env,
+            "monitor.html",
+            "../",
+            state=state,
+            charts=charts.monitor_charts(state, summary.now),
+        )
+    for incident in summary.incidents:
+        files[f"incidents/{incident.id}.html"] = _page(
+            env, "incident.html", "../", incident=incident
+        )
+    return files
+
+
+def _page(env: Environment, name: str, root: str, **context: Any) -> bytes:
+    return env.get_template(name).render(root=root, **context).encode()
+
+
+def environment(config: Config, summary: Summary) -> Environment:
+    """The Jinja environment: autoescape, strict undefined, templates from the config's folder."""
+    env = Environment(
+        autoescape=True,
+        undefined=StrictUndefined,
+        loader=FileSystemLoader(config.templates_dir),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    zone = ZoneInfo(config.site.timezone)
+    env.filters.update(time_filters(zone, summary.now))
+    env.filters.update(
+        uptime=status.format_uptime,
+        state_words=status.COMPONENT_WORDS.__getitem__,
+        day_words=status.DAY_WORDS.__getitem__,
+        markdown=lambda text: render_markdown(text, config.site.allow_html),
+        duration=status.duration_words,
+        sparkline=charts.sparkline,
+        incident_words=incident_words,
+        groupby_month=lambda items: by_month(items, zone),
+    )
+    env.globals.update(
+        site=config.site,
+        summary=summary,
+        now=summary.now,
+        zone=config.site.timezone,
+        asset_version=asset_versions(config),
+        names={m.id: m.name for m in config.monitors},
+        bar_summary=status.bar_summary,
+    )
+    return env
+
+
+def time_filters(zone: ZoneInfo, now: datetime) -> dict[str, Callable[..., str]]:
+    """Times shown in the site's zone with the zone named; ISO 8601 for attributes."""
+
+    def local(t: datetime) -> datetime:
+        return t.astimezone(zone)
+
+    def clock(t: datetime) -> str:
+        return f"{local(t):%H:%M} {local(t).tzname()}"
+
+    def day(t: datetime | date) -> str:
+        d = local(t).date() if isinstance(t, datetime) else t
+        return f"{d:%b} {d.day}, {d.year}"
+
+    def when(t: datetime) -> str:
+        d = local(t)
+        year = f", {d.year}" if d.year != local(now).year else ""
+        return f"{d:%b} {d.day}{year}, {clock(t)}"
+
+    def iso(t: datetime | date) -> str:
+        if isinstance(t, datetime):
+            return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return t.isoformat()
+
+    return {
+        "clock": clock,
+        "day": day,
+        "when": when,
+        "iso": iso,
+        "ago": lambda t: status.ago(t, now),
+    }
+
+
+def incident_words(incident: Incident, now: datetime) -> str:
+    """The state of an incident or maintenance in words."""
+    if incident.is_maintenance:
+        return {
+            "scheduled": "Scheduled",
+            "in_progress": "In progress",
+            "completed": "Completed",
+        }[incident.maintenance_state(now)]
+    return incident.status.capitalize()
+
+
+def by_month(incidents: list[Incident], zone: ZoneInfo) -> list[tuple[str, list[Incident]]]:
+    """Incidents grouped under "November 2026" headings, keeping their order."""
+    groups: dict[str, list[Incident]] = {}
+    for incident in incidents:
+        begun = incident.start if incident.is_maintenance else incident.started
+        label = f"{begun.astimezone(zone):%B %Y}" if begun else "Undated"
+        groups.setdefault(label, []).append(incident)
+    return list(groups.items())
+
+
+def past_days(summary: Summary, config: Config) -> list[tuple[date, list[Incident]]]:
+    """The last 14 local days, newest first, each with the incidents that began on it."""
+    zone = ZoneInfo(config.site.timezone)
+    today = summary.now.astimezone(zone).date()
+    by_day: dict[date, list[Incident]] = {}
+    for incident in summary.incidents:
+        begun = incident.start if incident.is_maintenance else incident.started
+        if begun is not None and begun <= summary.now:
+            by_day.setdefault(begun.astimezone(zone).date(), []).append(incident)
+    return [
+        (today - timedelta(days=n), by_day.get(today - timedelta(days=n), []))
+        for n in range(PAST_DAYS)
+    ]
+
+
+def asset_versions(config: Config) -> dict[str, str]:
+    """A short content hash per asset, added to links so browsers fetch a changed file."""
+    return {name: hashlib.sha256(content).hexdigest()[:10] for name, content in _assets(config)}
+
+
+def assets(config: Config) -> Files:
+    """Static files (CSS, icon, script) copied from the templates' assets/ folder."""
+    return {f"{ASSETS}/{name}": content for name, content in _assets(config)}
+
+
+def _assets(config: Config) -> Iterator[tuple[str, bytes]]:
+    folder = config.templates_dir / ASSETS
+    for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+        if path.is_file():
+            yield path.relative_to(folder).as_posix(), path.read_bytes()
+
+
+# --- incident Markdown -----------------------------------------------------------------
+
+
+class _SafeLinks(markdown.treeprocessors.Treeprocessor):
+    """Drops script-like link targets and turns images on other hosts into plain links."""
+
+    def run(self, root: ElementTree.Element) -> None:
+        for parent in root.iter():
+            for child in list(parent):
+                if child.tag == "a" and not _safe_url(child.get("href", "")):
+                    child.attrib.pop("href", None)
+                elif child.tag == "img" and not _local_url(child.get("src", "")):
+                    # A picture from another host would make every visit call that host.
+                    child.tag = "a"
+                    child.text = child.get("alt") or child.get("src")
+                    child.attrib = {"href": child.get("src", "")}
+
+
+def _safe_url(url: str) -> bool:
+    return urlsplit(url.strip()).scheme.lower() in SAFE_SCHEMES
+
+
+def _local_url(url: str) -> bool:
+    parts = urlsplit(url.strip())
+    return not parts.scheme and not parts.netloc
+
+
+class _EscapeHtml(markdown.Extension):
+    """Treat raw HTML in Markdown as text, so it is shown escaped instead of run."""
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.deregister("html")
+        md.treeprocessors.register(_SafeLinks(md), "safe_links", 0)
+
+
+def render_markdown(text: str, allow_html: bool = False) -> Markup:
+    """Incident Markdown as HTML; raw HTML escaped unless the site allows it."""
+    extensions: list[markdown.Extension | str] = ["sane_lists"]
+    if not allow_html:
+        extensions.append(_EscapeHtml())
+    html = markdown.markdown(text, extensions=extensions, output_format="html")
+    return Markup(html)
