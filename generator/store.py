@@ -13,11 +13,16 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import multiprocessing
+import os
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from .errors import Problem, display_path
 from .rollup import DayStats as DayStats
@@ -213,6 +218,7 @@ def read_recent(data_dir: Path, now: datetime, days: int = 3) -> list[Sample]:
 RECENT = timedelta(hours=48)
 KINDS = {"up": 0, "degraded": 1, "down": 2}
 MAINTENANCE = 3
+PARALLEL_FROM = 8  # old day files: fewer are read faster than worker processes start
 WindowText = dict[str, list[tuple[str, str]]]  # monitor -> [(start, end)] as data-file times
 
 
@@ -243,18 +249,12 @@ def load_history(
     since = now - RECENT
     raw = {d: p for d, p in day_files(data_dir).items() if min(first, since.date()) <= d <= last}
     table = read_rollups(data_dir, first, last)
-    found: set[Sample] = set()
-    spans = _window_text(windows)
-    for day, path in raw.items():
-        tallies, samples = scan_day(path, day, spans, _text(now), _text(since))
-        found.update(samples)
+    scanned, recent = _scan_raw(raw, _window_text(windows), now, since)
+    for day, stats in scanned.items():
         if day >= first:
-            for monitor, tally in tallies.items():
+            for monitor, day_stats in stats.items():
                 # A day both rolled up and raw (compaction stopped before removing it): raw wins.
-                table.setdefault(monitor, {})[day] = tally.stats()
-    recent: dict[str, list[Sample]] = {}
-    for sample in sorted(found, key=sample_key):
-        recent.setdefault(sample.monitor, []).append(sample)
+                table.setdefault(monitor, {})[day] = day_stats
     return History(
         days={m: dict(sorted(d.items())) for m, d in sorted(table.items()) if d},
         recent=recent,
@@ -263,16 +263,67 @@ def load_history(
     )
 
 
-def _text(t: datetime) -> str:
-    """A time as data files write it, rounded up to the second (data times are whole seconds)."""
-    if t.microsecond:
-        t = t.replace(microsecond=0) + timedelta(seconds=1)
+DayJob = tuple[Path, date, WindowText, str]
+
+
+def _scan_raw(
+    raw: dict[date, Path], windows: WindowText, now: datetime, since: datetime
+) -> tuple[dict[date, dict[str, DayStats]], dict[str, list[Sample]]]:
+    """Day stats of every raw file, and the samples from `since` to `now` by monitor."""
+    until, since_text = _text(now), _text(since, up=True)
+    old = [(path, day, windows, until) for day, path in raw.items() if day < since.date()]
+    scanned: dict[date, dict[str, DayStats]] = {}
+    found: set[Sample] = set()
+    with _mapper(len(old)) as mapped:
+        pending = mapped(_day_stats, old)
+        for day, path in raw.items():
+            if day >= since.date():  # meanwhile, the recent files here
+                tallies, samples = scan_day(path, day, windows, until, since_text)
+                scanned[day] = {m: t.stats() for m, t in tallies.items()}
+                found.update(samples)
+        scanned.update(pending)
+    recent: dict[str, list[Sample]] = {}
+    for sample in sorted(found, key=sample_key):
+        recent.setdefault(sample.monitor, []).append(sample)
+    return dict(sorted(scanned.items())), recent
+
+
+def _day_stats(job: DayJob) -> tuple[date, dict[str, DayStats]]:
+    """One old day file's stats (run in a worker process, so only small values go back)."""
+    path, day, windows, until = job
+    tallies, _ = scan_day(path, day, windows, until, "~")
+    return day, {m: t.stats() for m, t in tallies.items()}
+
+
+@contextmanager
+def _mapper(
+    jobs: int,
+) -> Iterator[Callable[[Callable[[DayJob], Any], list[DayJob]], Iterator[Any]]]:
+    """map() over worker processes when there is enough work to pay for starting them."""
+    cores = os.cpu_count() or 1
+    if jobs < PARALLEL_FROM or cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        yield map
+        return
+    # fork: workers start in milliseconds and inherit the loaded modules and logging set-up.
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=min(cores, 4), mp_context=context) as pool:
+        yield pool.map
+
+
+def _text(t: datetime, up: bool = False) -> str:
+    """A time as data files write it (whole seconds), cut down or rounded up."""
+    if up and t.microsecond:
+        t += timedelta(seconds=1)
     return format_time(t)
 
 
 def _window_text(windows: Mapping[str, Sequence[tuple[datetime, datetime]]]) -> WindowText:
     # Data-file times compare as text, so windows are turned into text once, not each sample.
-    return {m: [(_text(s), _text(e)) for s, e in spans] for m, spans in windows.items() if spans}
+    return {
+        m: [(_text(s, up=True), _text(e, up=True)) for s, e in spans]
+        for m, spans in windows.items()
+        if spans
+    }
 
 
 def _hourly(samples: list[Sample]) -> list[tuple[datetime, int, int]]:
@@ -329,80 +380,124 @@ def scan_day(
     """Count one day file per monitor (samples after `until` ignored); rows from `since` on as Samples.
 
     This is the hot loop of a build (2.6 M rows for 100 monitors x 90 days), so it works on
-    the text: exact duplicate lines (git's union merge) are dropped with a set, times are
-    compared as data-file text, and only recent rows become Sample objects.
+    the text: exact duplicate lines (git's union merge) are dropped with a set, each distinct
+    time is parsed once and then compared as data-file text, and only recent rows become Samples.
     """
-    header, records = _records(path)
     tallies: dict[str, Tally] = {}
     samples: list[Sample] = []
-    if header is None:
-        return tallies, samples
-    width, day_text = len(header), day.isoformat()
-    it, im, ist = header.index("time"), header.index("monitor"), header.index("status")
-    ims = header.index("ms") if "ms" in header else None
-    ic = header.index("code") if "code" in header else None
     times: dict[str, str] = {}
-    for fields in records:
+    stamps: dict[str, datetime] = {}
+    for fields in _records(path):
         try:
-            if len(fields) != width:
-                raise ValueError(f"expected {width} fields, found {len(fields)}")
-            t = times.get(fields[it]) or _canonical(fields[it], times)
-            if t > until:
+            t_text, monitor, _, status, ms, code, _ = fields
+            t = times.get(t_text)
+            if t is None:
+                t = _day_time(t_text, day, until, times)
+            if not t:
                 continue
-            if t[:10] != day_text:
-                raise ValueError(f"time {fields[it]} is not on {day_text}, the day of this file")
-            monitor, kind = fields[im], KINDS.get(fields[ist], -1)
-            ms = fields[ims] if ims is not None else ""
-            code = fields[ic] if ic is not None else ""
+            kind = KINDS.get(status, -1)
             if not monitor or kind < 0 or (code and not code.isdecimal()):
-                parse_row(dict(zip(header, fields, strict=True)))  # raises the reader's message
-            span = windows.get(monitor)
-            if span and any(start <= t < end for start, end in span):
+                _row_sample(fields)  # raises the raw reader's message
+            if windows and any(start <= t < end for start, end in windows.get(monitor, ())):
                 kind = MAINTENANCE
+            value = int(ms) if ms else None
             tally = tallies.get(monitor)
             if tally is None:
                 tally = tallies[monitor] = Tally()
             tally.kinds[kind] += 1
-            if ms:
-                tally.ms.append(int(ms))
+            if value is not None:
+                tally.ms.append(value)
             if t >= since:
-                samples.append(parse_row(dict(zip(header, fields, strict=True))))
+                samples.append(_recent_sample(fields, t, value, code, stamps))
         except ValueError as exc:
-            _report(Problem(display_path(path), _line_of(path, fields), str(exc)), None)
+            problem = _row_problem(fields, exc)
+            _report(Problem(display_path(path), _line_of(path, fields), problem), None)
     return tallies, samples
 
 
-def _canonical(text: str, cache: dict[str, str]) -> str:
-    """A time as data files write it; ValueError when it is not a time."""
-    cache[text] = format_time(parse_time(text))
+def _day_time(text: str, day: date, until: str, cache: dict[str, str]) -> str:
+    """A time as data-file text, or "" after `until`; ValueError when it is not on `day`."""
+    t = format_time(parse_time(text))
+    if t > until:
+        cache[text] = ""
+    elif t[:10] != day.isoformat():
+        raise ValueError(f"time {text} is not on {day.isoformat()}, the day of this file")
+    else:
+        cache[text] = t
     return cache[text]
 
 
-def _records(path: Path) -> tuple[list[str] | None, Iterable[list[str]]]:
-    """The header and the distinct data rows of a CSV file (exact duplicate lines count once)."""
+def _row_sample(fields: list[str]) -> Sample:
+    return parse_row(dict(zip(COLUMNS, fields, strict=True)))
+
+
+def _recent_sample(
+    fields: list[str], t: str, ms: int | None, code: str, stamps: dict[str, datetime]
+) -> Sample:
+    """A checked row as the Sample parse_row would make, reusing the parsed time."""
+    when = stamps.get(t)
+    if when is None:
+        when = stamps[t] = parse_time(t)
+    return Sample(
+        when,
+        fields[1],
+        fields[2] or "default",
+        fields[3],
+        ms,
+        int(code) if code else None,
+        fields[6],
+    )
+
+
+def _row_problem(fields: list[str], exc: ValueError) -> str:
+    return str(exc) if len(fields) == len(COLUMNS) else f"expected 7 fields, found {len(fields)}"
+
+
+def _records(path: Path) -> Iterator[list[str]]:
+    """The distinct data rows of a day file in COLUMNS order (exact duplicate lines count once)."""
     text = path.read_text(encoding="utf-8", errors="replace").replace("\r\n", "\n")
     head, _, body = text.partition("\n")
-    if not head:
-        return None, []
-    header = next(csv.reader([head]))
+    header = next(csv.reader([head]), [])
     missing = [c for c in ("time", "monitor", "status") if c not in header]
     if missing:
-        _report(Problem(display_path(path), 1, f"header lacks {', '.join(missing)}"), None)
-        return None, []
+        if head:
+            _report(Problem(display_path(path), 1, f"header lacks {', '.join(missing)}"), None)
+        return
     lines = set(body.split("\n"))
     lines.discard("")
     lines.discard(head)
-    if '"' not in body:
-        return header, (line.split(",") for line in lines)
-    if any(line.count('"') % 2 for line in lines):  # a quoted field spans lines
-        return header, [list(r) for r in set(map(tuple, csv.reader(io.StringIO(body)))) if r]
-    return header, (next(csv.reader([line])) if '"' in line else line.split(",") for line in lines)
+    quoted = {line for line in lines if '"' in line} if '"' in body else set()
+    if any(line.count('"') % 2 for line in quoted):  # a quoted field spans lines: parse it all
+        rows = [
+            r for r in set(map(tuple, csv.reader(io.StringIO(body)))) if r and r != tuple(header)
+        ]
+        yield from _ordered(path, header, map(list, rows))
+        return
+    plain = (line.split(",") for line in (lines - quoted if quoted else lines))
+    parsed = csv.reader(sorted(quoted))
+    if header == list(COLUMNS):
+        yield from plain
+        yield from parsed
+    else:
+        yield from _ordered(path, header, plain)
+        yield from _ordered(path, header, parsed)
+
+
+def _ordered(path: Path, header: list[str], rows: Iterable[list[str]]) -> Iterator[list[str]]:
+    """Rows of a file whose header differs from COLUMNS, rearranged into COLUMNS order."""
+    where = [header.index(c) if c in header else None for c in COLUMNS]
+    for row in rows:
+        if len(row) == len(header):
+            yield ["" if i is None else row[i] for i in where]
+        else:
+            message = f"expected {len(header)} fields, found {len(row)}"
+            _report(Problem(display_path(path), _line_of(path, row), message), None)
 
 
 def _line_of(path: Path, fields: list[str]) -> int | None:
     """The line number of a malformed row, looked up only when one is reported."""
-    wanted = ",".join(fields)
-    for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").split("\n")):
-        if line.rstrip("\r") == wanted or list(csv.reader([line])) == [fields]:
-            return number + 1
+    text = path.read_text(encoding="utf-8", errors="replace")
+    for number, row in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
+        if row == fields:
+            return number
     return None
