@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from .config import LineDict, LineList, parse_yaml
 from .errors import IncidentError, Problem
 from .incident_file import (
@@ -52,6 +54,8 @@ def read(
         return None, c.sorted()
     raw = c.front_matter(source)
     updates = c.timeline(source)
+    if raw is None:
+        return None, c.sorted()
     fields = c.consistency(c.fields(raw, monitor_ids), updates, raw)
     if fields is None:
         return None, c.sorted()
@@ -110,22 +114,28 @@ class Checker:
         if not valid:
             self.add(None, "file name must be YYYY-MM-DD-slug.md, e.g. 2026-06-19-api-outage.md")
 
-    def front_matter(self, source: Source) -> LineDict:
-        """The front matter as a line-aware mapping (empty when unreadable)."""
+    def front_matter(self, source: Source) -> LineDict | None:
+        """The front matter as a line-aware mapping, or None when it is unreadable."""
         # Blank stand-ins for the lines above keep YAML's line numbers those of the file.
         text = "\n".join(["", *source.lines[1 : source.front_end]])
         try:
             raw, problems = parse_yaml(text, self.where)
+        except yaml.reader.ReaderError as exc:
+            # parse_yaml lets this one through: YAML refuses control characters outright.
+            message = f"front matter: character #x{exc.character:04x} is not allowed in YAML"
+            raw, problems = None, [Problem(self.where, 1, message)]
         except (ValueError, OverflowError, RecursionError) as exc:
             raw, problems = None, [Problem(self.where, 1, f"front matter: {exc}")]
         self.problems.extend(problems)
         if isinstance(raw, LineDict):
             return raw
+        if raw is None and not problems:
+            raw = LineDict()  # an empty front matter: its missing keys say what is wrong
+            raw.key_lines = {}
+            return raw
         if not problems:
             self.add(1, "front matter must be keys and values, such as 'title: API outage'")
-        empty = LineDict()
-        empty.key_lines = {}
-        return empty
+        return None
 
     def fields(self, raw: LineDict, monitor_ids: Iterable[str] | None) -> dict[str, Any]:
         """The Incident fields from the front matter; bad values are reported and left out."""
@@ -228,7 +238,7 @@ class Checker:
                 f"timeline: text before the first update (start each update with '{EXAMPLE}')",
             )
         updates = []
-        for head, nxt in zip(heads, [*heads[1:], end], strict=True):
+        for head, nxt in zip(heads, [*heads[1:], end][: len(heads)], strict=True):
             update = self.entry(lines[head], head + 1)
             if update is not None:
                 text = strip_blank_lines(lines[head + 1 : nxt])

@@ -239,10 +239,11 @@ def locate(text: str) -> tuple[Source | None, list[Problem]]:
 def story(source: Source) -> str:
     """The body without the Updates section, blank lines at both ends removed."""
     lines = source.lines[source.front_end + 1 :]
-    if source.section:
-        start, end = (i - source.front_end - 1 for i in source.section)
-        lines = [*lines[:start], "", *lines[end:]]
-    return strip_blank_lines(lines)
+    if not source.section:
+        return strip_blank_lines(lines)
+    start, end = (i - source.front_end - 1 for i in source.section)
+    parts = [strip_blank_lines(lines[:start]), strip_blank_lines(lines[end:])]
+    return "\n\n".join(p for p in parts if p)
 
 
 def strip_blank_lines(lines: list[str]) -> str:
@@ -315,7 +316,7 @@ def set_key(lines: list[str], front_end: int, key: str, value: str) -> int:
 
 def add_update(lines: list[str], source: Source, update: Update) -> None:
     """Add an update where a person would: after the last one, or first if newest come first."""
-    entry = render_update(update).split("\n")[1:-1]
+    entry = render_update(update).split("\n")[:-1]  # a blank line, then the entry
     if source.section is None:
         while len(lines) > source.front_end + 1 and not lines[-1].strip():
             lines.pop()
