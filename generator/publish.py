@@ -211,17 +211,22 @@ def _push(
 
 def _move_onto(repo: git.Repo, base: str, tip: str) -> None:
     """Drop this run's commit and move the branch onto the fetched tip, keeping local work."""
-    # --keep updates only files that differ between the commits and stops rather than
-    # overwrite a person's uncommitted change; the run's own files are committed, so clean.
-    repo.git.reset("--keep", base)
-    if not repo.is_ancestor(repo.head.commit, repo.commit(tip)):
+    ours = repo.head.commit.hexsha
+    # --keep updates only files that differ between the commits and stops, changing nothing,
+    # rather than overwrite a person's uncommitted change; the run's own files are committed.
+    if repo.is_ancestor(repo.commit(base), repo.commit(tip)):
+        error = _git(repo, "reset", "--keep", tip)
+    else:
         # Earlier local commits (a previous run whose push failed) go on top of the tip.
-        error = _git(repo, "rebase", "--autostash", tip)
+        error = _git(repo, "reset", "--keep", base) or _git(repo, "rebase", "--autostash", tip)
         if error:
             _git(repo, "rebase", "--abort")
-            raise PublishError(f"local commits do not rebase onto the fetched branch: {error}")
-        return
-    repo.git.reset("--keep", tip)
+            _git(repo, "reset", "--keep", ours)
+    if error:
+        raise PublishError(
+            f"could not move onto the fetched branch: {error}; the commit {ours[:7]} is kept "
+            "locally (pull, then push it with git push)"
+        )
 
 
 def _git(repo: git.Repo, *args: str) -> str:
