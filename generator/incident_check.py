@@ -188,41 +188,48 @@ class Checker:
         self, fields: dict[str, Any], updates: tuple[Update, ...], raw: LineDict
     ) -> dict[str, Any] | None:
         """Rules between fields; None when the file is too broken to stand for an incident."""
-        line = raw.key_lines.get
         if fields.get("type", "incident") == "maintenance":
-            for key in ("start", "end"):
-                if key not in raw:
-                    self.add(1, f"{key}: is required for maintenance")
-            start, end = fields.get("start"), fields.get("end")
-            if start and end and end <= start:
-                self.add(
-                    line("end"),
-                    f"end: {format_time(end)} is not after start ({format_time(start)})",
-                )
-            return fields if "title" in fields else None
+            self.window_rules(fields, raw)
+        else:
+            self.incident_rules(fields, updates, raw)
+        return fields if "title" in fields else None
+
+    def window_rules(self, fields: dict[str, Any], raw: LineDict) -> None:
+        """Maintenance needs a start and an end after it."""
+        for key in ("start", "end"):
+            if key not in raw:
+                self.add(1, f"{key}: is required for maintenance")
+        start, end = fields.get("start"), fields.get("end")
+        if start and end and end <= start:
+            message = f"end: {format_time(end)} is not after start ({format_time(start)})"
+            self.add(raw.key_lines["end"], message)
+
+    def incident_rules(
+        self, fields: dict[str, Any], updates: tuple[Update, ...], raw: LineDict
+    ) -> None:
+        """An incident needs a start; resolved goes with status resolved and comes after it."""
+        line = raw.key_lines.get
         if "started" not in raw:
             self.add(1, "started: is required, such as started: 2026-06-19T15:57:00Z")
-        started, resolved = fields.get("started"), fields.get("resolved")
-        if started and resolved and resolved < started:
-            self.add(
-                line("resolved"),
-                f"resolved: {format_time(resolved)} is before started ({format_time(started)})",
-            )
         if fields.get("status") == "resolved" and "resolved" not in raw:
+            # A person who writes a "Resolved" update has said when; no need to repeat it.
             ends = [u.time for u in updates if u.status == "resolved"]
             if ends:
                 fields["resolved"] = ends[-1]
             else:
+                example = "such as resolved: 2026-06-19T17:43:00Z"
                 self.add(
-                    line("status"),
-                    "resolved: is required when status is resolved, such as resolved: 2026-06-19T17:43:00Z",
+                    line("status"), f"resolved: is required when status is resolved, {example}"
                 )
-        if resolved and fields.get("status", "investigating") != "resolved":
+        started, resolved = fields.get("started"), fields.get("resolved")
+        if started and resolved and resolved < started:
+            message = f"is before started ({format_time(started)})"
             self.add(
-                line("resolved"),
-                "resolved: is set but status is not resolved (set status: resolved, or remove resolved)",
+                line("resolved", line("status")), f"resolved: {format_time(resolved)} {message}"
             )
-        return fields if "title" in fields else None
+        if resolved and fields.get("status", "investigating") != "resolved":
+            message = "is set but status is not resolved (set status: resolved, or remove resolved)"
+            self.add(line("resolved"), f"resolved: {message}")
 
     def timeline(self, source: Source) -> tuple[Update, ...]:
         """The updates of the Updates section, oldest first."""
