@@ -1,117 +1,107 @@
-"""Day statistics and the rollup files that keep them once day files are compacted.
+"""Rollups: what `upwatch compact` keeps of old day files, so data/ stays small at any age.
 
-`upwatch compact` reduces each old day file to one row per monitor in data/rollup/YYYY-MM.csv:
+Each compacted day file becomes one row per monitor in data/rollup/YYYY-MM.csv:
 
     day,monitor,up,degraded,down,maintenance,ms_count,ms_sum,ms_p50,ms_p95
     2026-08-01,api,285,2,1,0,288,52345,182,410
 
-These are exactly the figures the site shows for a day (`DayStats`), so a page built from
-rollups is identical to one built from the raw files. The maintenance split is the one known
-when the day was compacted: a maintenance file written later does not change a rolled day.
-Rows of days older than FOLD_AFTER_DAYS are folded into data/rollup/months.csv, one row per
-monitor per month (counts and sums; the percentiles are dropped), so data/ stays small: about
-20 monitors x 365 rows x 45 bytes = 330 KB a year of day rows, then 11 KB a year of months.
+These are exactly the figures the site shows for a day (store.DayStats), so pages built from
+rollups are identical to pages built from the raw files. Rules:
+
+- The maintenance split is the one known when the day is compacted (the maintenance files of
+  that moment); a maintenance file written later does not change a rolled-up day.
+- A day that is both rolled up and still raw (compaction stopped before removing the file) is
+  read from the raw file, and compacting it again replaces its rows: the raw file wins.
+- Rollups are written (temp file + rename) before any day file is removed, so a crash loses
+  nothing, and running compact again changes nothing.
+- data/rollup/latest.csv keeps the newest compacted sample of each monitor (day-file format),
+  so "last checked" survives compaction too.
+- Day rows older than FOLD_AFTER_DAYS (the site shows 90 days) are folded into
+  data/rollup/months.csv, one row per monitor per month (counts and sums, no percentiles).
+
+Size: a day row is about 50 bytes, so 20 monitors cost about 400 KB for the 400 days of day
+rows and then 11 KB a year of month rows; with the 14 raw days (about 260 KB each for
+20 monitors every 5 minutes) data/ stays near 4 MB, growing 11 KB a year.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import logging
 import os
 import re
 import tempfile
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import date
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from . import incidents
+from .config import Config
+from .errors import DataError
+from .store import COLUMNS as DAY_COLUMNS
+from .store import RECENT, DayStats, DayTable, Sample, day_files, read_day, sample_key, to_row
+
+log = logging.getLogger(__name__)
+
 ROLLUP_DIR = "rollup"
-COLUMNS = (
-    "day",
-    "monitor",
-    "up",
-    "degraded",
-    "down",
-    "maintenance",
-    "ms_count",
-    "ms_sum",
-    "ms_p50",
-    "ms_p95",
-)
-MONTH_COLUMNS = ("month", "monitor", "up", "degraded", "down", "maintenance", "ms_count", "ms_sum")
+COUNTS = ("up", "degraded", "down", "maintenance", "ms_count", "ms_sum")
+COLUMNS = ("day", "monitor", *COUNTS, "ms_p50", "ms_p95")
+MONTH_COLUMNS = ("month", "monitor", *COUNTS)
 MONTH_FILE_RE = re.compile(r"^(\d{4})-(\d{2})\.csv$")
 MONTHS_FILE = "months.csv"
 LATEST_FILE = "latest.csv"
 FOLD_AFTER_DAYS = 400
+Month = tuple[int, int]
+ONE_DAY = timedelta(days=1)
 
 
-@dataclass(frozen=True, slots=True)
-class DayStats:
-    """One monitor's samples of one UTC day, reduced to what the site shows."""
+@dataclass(frozen=True)
+class CompactResult:
+    """What one compaction did."""
 
-    up: int = 0  # counted samples outside maintenance
-    degraded: int = 0
-    down: int = 0
-    maintenance: int = 0  # samples inside a maintenance window of that monitor
-    ms_count: int = 0  # samples with a measured ms (all four kinds above)
-    ms_sum: int = 0  # exact integer sum -> avg_ms = round(ms_sum / ms_count)
-    ms_p50: int | None = None  # median of that day's ms values (nearest-rank)
-    ms_p95: int | None = None  # 95th percentile (nearest-rank)
-
-    @property
-    def samples(self) -> int:
-        """Samples that count for uptime (not in maintenance)."""
-        return self.up + self.degraded + self.down
-
-    @property
-    def avg_ms(self) -> int | None:
-        return round(self.ms_sum / self.ms_count) if self.ms_count else None
-
-    @property
-    def uptime(self) -> float | None:
-        """Percent of counted samples that were up or degraded; None when there were none."""
-        total = self.samples
-        return (self.up + self.degraded) * 100 / total if total else None
+    days: tuple[date, ...] = ()  # days rolled up
+    written: tuple[Path, ...] = ()  # rollup files written
+    removed: tuple[Path, ...] = ()  # day files removed
+    folded: tuple[Month, ...] = ()  # months folded into months.csv
 
 
-def percentile(ordered: list[int], p: int) -> int:
-    """Nearest-rank p-th percentile of sorted, non-empty values."""
-    rank = max(1, -(-p * len(ordered) // 100))
-    return ordered[rank - 1]
+def compact_days(config: Config, keep_days: int, now: datetime) -> CompactResult:
+    """Roll day files older than keep_days days into rollups (written first), then remove them."""
+    if keep_days < 2:
+        raise DataError("--keep-days must be at least 2: yesterday and today stay day files")
+    data_dir = config.data_dir
+    # The site's 48-hour view reaches into the day before yesterday: that day stays raw too.
+    last_rolled = min(now.date() - timedelta(days=keep_days), (now - RECENT).date() - ONE_DAY)
+    old = {d: p for d, p in day_files(data_dir).items() if d <= last_rolled}
+    folded = fold_months(data_dir, now.date() - timedelta(days=FOLD_AFTER_DAYS))
+    if not old:
+        log.info("nothing to compact: no day file before %s", last_rolled + ONE_DAY)
+        return CompactResult(folded=folded)
+    from .history import stats_of_days  # history.py reads rollups, so it comes in here
+
+    stats = stats_of_days(old, known_windows(config))
+    written = [*write_days(data_dir, stats), write_latest(data_dir, old, stats)]
+    for path in old.values():
+        path.unlink()
+    log.info("rolled %d days into %d rollup files", len(old), len(written) - 1)
+    return CompactResult(tuple(old), tuple(written), tuple(old.values()), folded)
 
 
-@dataclass(slots=True)
-class Tally:
-    """A DayStats being counted: kinds indexed up, degraded, down, maintenance."""
-
-    kinds: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
-    ms: list[int] = field(default_factory=list)
-
-    def stats(self) -> DayStats:
-        up, degraded, down, maintenance = self.kinds
-        if not self.ms:
-            return DayStats(up, degraded, down, maintenance)
-        ordered = sorted(self.ms)
-        return DayStats(
-            up,
-            degraded,
-            down,
-            maintenance,
-            len(ordered),
-            sum(ordered),
-            percentile(ordered, 50),
-            percentile(ordered, 95),
-        )
+def known_windows(config: Config) -> dict[str, list[tuple[datetime, datetime]]]:
+    """Maintenance windows of the incident files as they are now (broken files are skipped)."""
+    return incidents.maintenance_windows(incidents.load(config, strict=False))
 
 
-DayTable = dict[str, dict[date, DayStats]]  # monitor id -> day -> stats
+# --- month files: day rows ---
 
 
 def rollup_dir(data_dir: Path) -> Path:
     return data_dir / ROLLUP_DIR
 
 
-def month_files(data_dir: Path) -> dict[tuple[int, int], Path]:
+def month_files(data_dir: Path) -> dict[Month, Path]:
     """Every monthly rollup file, by (year, month)."""
     folder = rollup_dir(data_dir)
     if not folder.is_dir():
@@ -124,12 +114,8 @@ def month_files(data_dir: Path) -> dict[tuple[int, int], Path]:
     return dict(sorted(found.items()))
 
 
-def month_path(data_dir: Path, day: date) -> Path:
-    return rollup_dir(data_dir) / f"{day.year:04d}-{day.month:02d}.csv"
-
-
-def _number(text: str) -> int | None:
-    return int(text) if text else None
+def month_path(data_dir: Path, month: Month) -> Path:
+    return rollup_dir(data_dir) / f"{month[0]:04d}-{month[1]:02d}.csv"
 
 
 def read_month(path: Path) -> DayTable:
@@ -137,32 +123,130 @@ def read_month(path: Path) -> DayTable:
     table: DayTable = {}
     with path.open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
-            up, degraded, down, maintenance, ms_count, ms_sum = (int(row[c]) for c in COLUMNS[2:8])
-            stats = DayStats(
-                up,
-                degraded,
-                down,
-                maintenance,
-                ms_count,
-                ms_sum,
-                _number(row["ms_p50"]),
-                _number(row["ms_p95"]),
-            )
+            up, degraded, down, maintenance, ms_count, ms_sum = (int(row[c]) for c in COUNTS)
+            p50, p95 = _optional(row["ms_p50"]), _optional(row["ms_p95"])
+            stats = DayStats(up, degraded, down, maintenance, ms_count, ms_sum, p50, p95)
             table.setdefault(row["monitor"], {})[date.fromisoformat(row["day"])] = stats
     return table
+
+
+def _optional(text: str) -> int | None:
+    return int(text) if text else None
 
 
 def read_rollups(data_dir: Path, first: date, last: date) -> DayTable:
     """Rolled-up day stats with first <= day <= last."""
     table: DayTable = {}
-    for (year, month), path in month_files(data_dir).items():
-        if (year, month) < (first.year, first.month) or (year, month) > (last.year, last.month):
-            continue
-        for monitor, days in read_month(path).items():
-            kept = {d: s for d, s in days.items() if first <= d <= last}
-            if kept:
-                table.setdefault(monitor, {}).update(kept)
+    for month, path in month_files(data_dir).items():
+        if (first.year, first.month) <= month <= (last.year, last.month):
+            for monitor, days in read_month(path).items():
+                kept = {d: s for d, s in days.items() if first <= d <= last}
+                if kept:
+                    table.setdefault(monitor, {}).update(kept)
     return table
+
+
+def write_days(data_dir: Path, stats: Mapping[date, Mapping[str, DayStats]]) -> list[Path]:
+    """Put these days into their month files, replacing any rows those days already had."""
+    written = []
+    for month in sorted({(d.year, d.month) for d in stats}):
+        path = month_path(data_dir, month)
+        table = read_month(path) if path.exists() else {}
+        for days in table.values():
+            for day in [d for d in days if d in stats]:
+                del days[day]
+        for day, monitors in stats.items():
+            if (day.year, day.month) == month:
+                for monitor, day_stats in monitors.items():
+                    table.setdefault(monitor, {})[day] = day_stats
+        write_atomic(path, month_text(table))
+        written.append(path)
+    return written
+
+
+def month_text(table: DayTable) -> str:
+    """A rollup file's text, rows by day then monitor, so the same data gives the same bytes."""
+    rows = sorted(
+        (day.isoformat(), monitor, *_fields(s))
+        for monitor, days in table.items()
+        for day, s in days.items()
+    )
+    return _csv_text(COLUMNS, rows)
+
+
+def _fields(s: DayStats) -> tuple[object, ...]:
+    return (s.up, s.degraded, s.down, s.maintenance, s.ms_count, s.ms_sum, s.ms_p50, s.ms_p95)
+
+
+# --- latest.csv: the newest compacted sample of each monitor ---
+
+
+def write_latest(
+    data_dir: Path, files: Mapping[date, Path], stats: Mapping[date, Mapping[str, DayStats]]
+) -> Path:
+    """Merge the newest sample of each monitor in these day files into latest.csv."""
+    path = rollup_dir(data_dir) / LATEST_FILE
+    newest = {s.monitor: s for s in read_day(path)} if path.exists() else {}
+    last_day: dict[str, date] = {}
+    for day, monitors in sorted(stats.items()):
+        for monitor in monitors:
+            last_day[monitor] = day
+    for day in sorted(set(last_day.values())):
+        for sample in read_day(files[day], []):
+            if last_day.get(sample.monitor) == day:
+                newest[sample.monitor] = _newer(newest.get(sample.monitor), sample)
+    write_atomic(path, _csv_text(DAY_COLUMNS, (to_row(newest[m]) for m in sorted(newest))))
+    return path
+
+
+def _newer(old: Sample | None, new: Sample) -> Sample:
+    return new if old is None or sample_key(new) > sample_key(old) else old
+
+
+# --- months.csv: rows older than FOLD_AFTER_DAYS, one per monitor per month ---
+
+
+def fold_months(data_dir: Path, before: date) -> tuple[Month, ...]:
+    """Fold month files wholly before `before` into months.csv (written first), then remove them."""
+    old = {m: p for m, p in month_files(data_dir).items() if m < (before.year, before.month)}
+    if not old:
+        return ()
+    path = rollup_dir(data_dir) / MONTHS_FILE
+    totals = read_months(path) if path.exists() else {}
+    for month, month_file in old.items():
+        totals = {k: v for k, v in totals.items() if k[0] != month}  # the day rows win
+        for monitor, days in read_month(month_file).items():
+            totals[(month, monitor)] = _month_sums(days.values())
+    rows = (
+        (f"{y:04d}-{m:02d}", monitor, *sums) for ((y, m), monitor), sums in sorted(totals.items())
+    )
+    write_atomic(path, _csv_text(MONTH_COLUMNS, rows))
+    for month_file in old.values():
+        month_file.unlink()
+    log.info("folded %d months of day rows into %s", len(old), MONTHS_FILE)
+    return tuple(old)
+
+
+def read_months(path: Path) -> dict[tuple[Month, str], tuple[int, ...]]:
+    """months.csv as (month, monitor) -> counts and sums."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        return {
+            ((int(r["month"][:4]), int(r["month"][5:7])), r["monitor"]): tuple(
+                int(r[c]) for c in COUNTS
+            )
+            for r in csv.DictReader(handle)
+        }
+
+
+def _month_sums(days: Iterable[DayStats]) -> tuple[int, ...]:
+    sums = [0] * 6
+    for s in days:
+        for i, value in enumerate((s.up, s.degraded, s.down, s.maintenance, s.ms_count, s.ms_sum)):
+            sums[i] += value
+    return tuple(sums)
+
+
+# --- files ---
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -186,17 +270,3 @@ def _csv_text(header: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
     writer.writerow(header)
     writer.writerows(["" if v is None else v for v in row] for row in rows)
     return buffer.getvalue()
-
-
-def month_text(table: DayTable) -> str:
-    """A rollup file's text: rows sorted by day then monitor, so rewriting is stable."""
-    rows = sorted(
-        (day.isoformat(), monitor, *_stats_fields(stats))
-        for monitor, days in table.items()
-        for day, stats in days.items()
-    )
-    return _csv_text(COLUMNS, rows)
-
-
-def _stats_fields(s: DayStats) -> tuple[object, ...]:
-    return (s.up, s.degraded, s.down, s.maintenance, s.ms_count, s.ms_sum, s.ms_p50, s.ms_p95)

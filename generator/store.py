@@ -13,20 +13,18 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import multiprocessing
-import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .errors import Problem, display_path
-from .rollup import DayStats as DayStats
-from .rollup import DayTable, Tally, percentile, read_rollups
+
+if TYPE_CHECKING:
+    from .config import Config
+    from .rollup import CompactResult
 
 log = logging.getLogger(__name__)
 
@@ -213,13 +211,70 @@ def read_recent(data_dir: Path, now: datetime, days: int = 3) -> list[Sample]:
     return read_samples(data_dir, now - timedelta(days=days), now + timedelta(seconds=1))
 
 
-# --- History: what the site shows, read fast from raw day files and rollups ---
+# --- What the site shows: per-day stats and recent samples (history.py reads them fast) ---
 
-RECENT = timedelta(hours=48)
-KINDS = {"up": 0, "degraded": 1, "down": 2}
-MAINTENANCE = 3
-PARALLEL_FROM = 8  # old day files: fewer are read faster than worker processes start
-WindowText = dict[str, list[tuple[str, str]]]  # monitor -> [(start, end)] as data-file times
+
+@dataclass(frozen=True, slots=True)
+class DayStats:
+    """One monitor's samples of one UTC day, reduced to what the site shows."""
+
+    up: int = 0  # counted samples outside maintenance
+    degraded: int = 0
+    down: int = 0
+    maintenance: int = 0  # samples inside a maintenance window of that monitor
+    ms_count: int = 0  # samples with a measured ms (all four kinds above)
+    ms_sum: int = 0  # exact integer sum -> avg_ms = round(ms_sum / ms_count)
+    ms_p50: int | None = None  # median of that day's ms values (nearest-rank)
+    ms_p95: int | None = None  # 95th percentile (nearest-rank)
+
+    @property
+    def samples(self) -> int:
+        """Samples that count for uptime (not in maintenance)."""
+        return self.up + self.degraded + self.down
+
+    @property
+    def avg_ms(self) -> int | None:
+        return round(self.ms_sum / self.ms_count) if self.ms_count else None
+
+    @property
+    def uptime(self) -> float | None:
+        """Percent of counted samples that were up or degraded; None when there were none."""
+        total = self.samples
+        return (self.up + self.degraded) * 100 / total if total else None
+
+
+def percentile(ordered: list[int], p: int) -> int:
+    """Nearest-rank p-th percentile of sorted, non-empty values."""
+    rank = max(1, -(-p * len(ordered) // 100))
+    return ordered[rank - 1]
+
+
+@dataclass(slots=True)
+class Tally:
+    """A DayStats being counted: kinds indexed up, degraded, down, maintenance."""
+
+    kinds: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
+    ms: list[int] = field(default_factory=list)
+
+    def stats(self) -> DayStats:
+        up, degraded, down, maintenance = self.kinds
+        if not self.ms:
+            return DayStats(up, degraded, down, maintenance)
+        ordered = sorted(self.ms)
+        return DayStats(
+            up,
+            degraded,
+            down,
+            maintenance,
+            len(ordered),
+            sum(ordered),
+            percentile(ordered, 50),
+            percentile(ordered, 95),
+        )
+
+
+RECENT = timedelta(hours=48)  # History.recent and .hourly cover this much before now
+DayTable = dict[str, dict[date, DayStats]]  # monitor id -> day -> stats
 
 
 @dataclass(frozen=True)
@@ -244,260 +299,13 @@ def load_history(
     days: int = 90,
 ) -> History:
     """Read raw day files and rollups for the `days` UTC days ending with now's day (samples after `now` ignored)."""
-    last = now.date()
-    first = last - timedelta(days=days - 1)
-    since = now - RECENT
-    raw = {d: p for d, p in day_files(data_dir).items() if min(first, since.date()) <= d <= last}
-    table = read_rollups(data_dir, first, last)
-    scanned, recent = _scan_raw(raw, _window_text(windows), now, since)
-    for day, stats in scanned.items():
-        if day >= first:
-            for monitor, day_stats in stats.items():
-                # A day both rolled up and raw (compaction stopped before removing it): raw wins.
-                table.setdefault(monitor, {})[day] = day_stats
-    return History(
-        days={m: dict(sorted(d.items())) for m, d in sorted(table.items()) if d},
-        recent=recent,
-        latest=_latest(data_dir, table, recent, raw, now),
-        hourly={m: _hourly(s) for m, s in recent.items()},
-    )
+    from .history import read_history  # history.py builds on this module, so it comes in here
+
+    return read_history(data_dir, now, windows, days)
 
 
-DayJob = tuple[Path, date, WindowText, str]
+def compact(config: Config, keep_days: int, now: datetime) -> CompactResult:
+    """Roll day files older than keep_days days into rollups, then remove them."""
+    from .rollup import compact_days  # rollup.py builds on this module, so it comes in here
 
-
-def _scan_raw(
-    raw: dict[date, Path], windows: WindowText, now: datetime, since: datetime
-) -> tuple[dict[date, dict[str, DayStats]], dict[str, list[Sample]]]:
-    """Day stats of every raw file, and the samples from `since` to `now` by monitor."""
-    until, since_text = _text(now), _text(since, up=True)
-    old = [(path, day, windows, until) for day, path in raw.items() if day < since.date()]
-    scanned: dict[date, dict[str, DayStats]] = {}
-    found: set[Sample] = set()
-    with _mapper(len(old)) as mapped:
-        pending = mapped(_day_stats, old)
-        for day, path in raw.items():
-            if day >= since.date():  # meanwhile, the recent files here
-                tallies, samples = scan_day(path, day, windows, until, since_text)
-                scanned[day] = {m: t.stats() for m, t in tallies.items()}
-                found.update(samples)
-        scanned.update(pending)
-    recent: dict[str, list[Sample]] = {}
-    for sample in sorted(found, key=sample_key):
-        recent.setdefault(sample.monitor, []).append(sample)
-    return dict(sorted(scanned.items())), recent
-
-
-def _day_stats(job: DayJob) -> tuple[date, dict[str, DayStats]]:
-    """One old day file's stats (run in a worker process, so only small values go back)."""
-    path, day, windows, until = job
-    tallies, _ = scan_day(path, day, windows, until, "~")
-    return day, {m: t.stats() for m, t in tallies.items()}
-
-
-@contextmanager
-def _mapper(
-    jobs: int,
-) -> Iterator[Callable[[Callable[[DayJob], Any], list[DayJob]], Iterator[Any]]]:
-    """map() over worker processes when there is enough work to pay for starting them."""
-    cores = os.cpu_count() or 1
-    if jobs < PARALLEL_FROM or cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        yield map
-        return
-    # fork: workers start in milliseconds and inherit the loaded modules and logging set-up.
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=min(cores, 4), mp_context=context) as pool:
-        yield pool.map
-
-
-def _text(t: datetime, up: bool = False) -> str:
-    """A time as data files write it (whole seconds), cut down or rounded up."""
-    if up and t.microsecond:
-        t += timedelta(seconds=1)
-    return format_time(t)
-
-
-def _window_text(windows: Mapping[str, Sequence[tuple[datetime, datetime]]]) -> WindowText:
-    # Data-file times compare as text, so windows are turned into text once, not each sample.
-    return {
-        m: [(_text(s, up=True), _text(e, up=True)) for s, e in spans]
-        for m, spans in windows.items()
-        if spans
-    }
-
-
-def _hourly(samples: list[Sample]) -> list[tuple[datetime, int, int]]:
-    """Median and p95 ms per hour (hours with a measurement only)."""
-    hours: dict[datetime, list[int]] = {}
-    for s in samples:
-        if s.ms is not None:
-            hours.setdefault(s.time.replace(minute=0, second=0, microsecond=0), []).append(s.ms)
-    result = []
-    for hour, values in sorted(hours.items()):
-        values.sort()
-        result.append((hour, percentile(values, 50), percentile(values, 95)))
-    return result
-
-
-def _latest(
-    data_dir: Path,
-    table: DayTable,
-    recent: dict[str, list[Sample]],
-    raw: dict[date, Path],
-    now: datetime,
-) -> dict[str, Sample]:
-    """The newest sample of each monitor at or before now, looked up in its newest day."""
-    latest = {m: samples[-1] for m, samples in recent.items()}
-    stale = {m: max(d) for m, d in table.items() if d and m not in latest}
-    rolled = _rolled_latest(data_dir)
-    cache: dict[date, list[Sample]] = {}
-    for monitor, day in sorted(stale.items()):
-        if day in raw:
-            if day not in cache:
-                cache[day] = read_day(raw[day], [])
-            pool = [s for s in cache[day] if s.monitor == monitor and s.time <= now]
-        else:
-            pool = [s for s in rolled.get(monitor, []) if s.day == day and s.time <= now]
-        if pool:
-            latest[monitor] = max(pool, key=sample_key)
-    return dict(sorted(latest.items()))
-
-
-def _rolled_latest(data_dir: Path) -> dict[str, list[Sample]]:
-    """The newest sample of each monitor among compacted day files."""
-    path = data_dir / "rollup" / "latest.csv"
-    if not path.exists():
-        return {}
-    found: dict[str, list[Sample]] = {}
-    for sample in read_day(path):
-        found.setdefault(sample.monitor, []).append(sample)
-    return found
-
-
-def scan_day(
-    path: Path, day: date, windows: WindowText, until: str, since: str
-) -> tuple[dict[str, Tally], list[Sample]]:
-    """Count one day file per monitor (samples after `until` ignored); rows from `since` on as Samples.
-
-    This is the hot loop of a build (2.6 M rows for 100 monitors x 90 days), so it works on
-    the text: exact duplicate lines (git's union merge) are dropped with a set, each distinct
-    time is parsed once and then compared as data-file text, and only recent rows become Samples.
-    """
-    tallies: dict[str, Tally] = {}
-    samples: list[Sample] = []
-    times: dict[str, str] = {}
-    stamps: dict[str, datetime] = {}
-    for fields in _records(path):
-        try:
-            t_text, monitor, _, status, ms, code, _ = fields
-            t = times.get(t_text)
-            if t is None:
-                t = _day_time(t_text, day, until, times)
-            if not t:
-                continue
-            kind = KINDS.get(status, -1)
-            if not monitor or kind < 0 or (code and not code.isdecimal()):
-                _row_sample(fields)  # raises the raw reader's message
-            if windows and any(start <= t < end for start, end in windows.get(monitor, ())):
-                kind = MAINTENANCE
-            value = int(ms) if ms else None
-            tally = tallies.get(monitor)
-            if tally is None:
-                tally = tallies[monitor] = Tally()
-            tally.kinds[kind] += 1
-            if value is not None:
-                tally.ms.append(value)
-            if t >= since:
-                samples.append(_recent_sample(fields, t, value, code, stamps))
-        except ValueError as exc:
-            problem = _row_problem(fields, exc)
-            _report(Problem(display_path(path), _line_of(path, fields), problem), None)
-    return tallies, samples
-
-
-def _day_time(text: str, day: date, until: str, cache: dict[str, str]) -> str:
-    """A time as data-file text, or "" after `until`; ValueError when it is not on `day`."""
-    t = format_time(parse_time(text))
-    if t > until:
-        cache[text] = ""
-    elif t[:10] != day.isoformat():
-        raise ValueError(f"time {text} is not on {day.isoformat()}, the day of this file")
-    else:
-        cache[text] = t
-    return cache[text]
-
-
-def _row_sample(fields: list[str]) -> Sample:
-    return parse_row(dict(zip(COLUMNS, fields, strict=True)))
-
-
-def _recent_sample(
-    fields: list[str], t: str, ms: int | None, code: str, stamps: dict[str, datetime]
-) -> Sample:
-    """A checked row as the Sample parse_row would make, reusing the parsed time."""
-    when = stamps.get(t)
-    if when is None:
-        when = stamps[t] = parse_time(t)
-    return Sample(
-        when,
-        fields[1],
-        fields[2] or "default",
-        fields[3],
-        ms,
-        int(code) if code else None,
-        fields[6],
-    )
-
-
-def _row_problem(fields: list[str], exc: ValueError) -> str:
-    return str(exc) if len(fields) == len(COLUMNS) else f"expected 7 fields, found {len(fields)}"
-
-
-def _records(path: Path) -> Iterator[list[str]]:
-    """The distinct data rows of a day file in COLUMNS order (exact duplicate lines count once)."""
-    text = path.read_text(encoding="utf-8", errors="replace").replace("\r\n", "\n")
-    head, _, body = text.partition("\n")
-    header = next(csv.reader([head]), [])
-    missing = [c for c in ("time", "monitor", "status") if c not in header]
-    if missing:
-        if head:
-            _report(Problem(display_path(path), 1, f"header lacks {', '.join(missing)}"), None)
-        return
-    lines = set(body.split("\n"))
-    lines.discard("")
-    lines.discard(head)
-    quoted = {line for line in lines if '"' in line} if '"' in body else set()
-    if any(line.count('"') % 2 for line in quoted):  # a quoted field spans lines: parse it all
-        rows = [
-            r for r in set(map(tuple, csv.reader(io.StringIO(body)))) if r and r != tuple(header)
-        ]
-        yield from _ordered(path, header, map(list, rows))
-        return
-    plain = (line.split(",") for line in (lines - quoted if quoted else lines))
-    parsed = csv.reader(sorted(quoted))
-    if header == list(COLUMNS):
-        yield from plain
-        yield from parsed
-    else:
-        yield from _ordered(path, header, plain)
-        yield from _ordered(path, header, parsed)
-
-
-def _ordered(path: Path, header: list[str], rows: Iterable[list[str]]) -> Iterator[list[str]]:
-    """Rows of a file whose header differs from COLUMNS, rearranged into COLUMNS order."""
-    where = [header.index(c) if c in header else None for c in COLUMNS]
-    for row in rows:
-        if len(row) == len(header):
-            yield ["" if i is None else row[i] for i in where]
-        else:
-            message = f"expected {len(header)} fields, found {len(row)}"
-            _report(Problem(display_path(path), _line_of(path, row), message), None)
-
-
-def _line_of(path: Path, fields: list[str]) -> int | None:
-    """The line number of a malformed row, looked up only when one is reported."""
-    text = path.read_text(encoding="utf-8", errors="replace")
-    for number, row in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
-        if row == fields:
-            return number
-    return None
+    return compact_days(config, keep_days, now)
