@@ -76,6 +76,7 @@ def environment(config: Config, summary: Summary) -> Environment:
         duration=status.duration_words,
         sparkline=charts.sparkline,
         incident_words=incident_words,
+        severity_state=status.FROM_SEVERITY.__getitem__,
         groupby_month=lambda items: by_month(items, zone),
     )
     env.globals.update(
