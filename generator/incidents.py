@@ -181,7 +181,7 @@ def new(
     names = ", ".join(config.monitor(m).name for m in monitors) or "our services"
     if window:
         start, end = (t.astimezone(UTC) for t in window)
-        text = f"{names}: maintenance from {heading_time(start)} to {heading_time(end)}."
+        text = f"Maintenance of {names} from {heading_time(start)} to {heading_time(end)}."
         fields = dict(type="maintenance", start=start, end=end)
         first = Update(now, "scheduled", text)
         day = start.date()
