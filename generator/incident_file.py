@@ -284,7 +284,8 @@ def patch(text: str, values: dict[str, str], update: Update | None = None) -> st
     front_end = source.front_end
     for key, value in values.items():
         front_end = set_key(lines, front_end, key, value)
-    return "\n".join(lines) + "\n"
+    newline = "\r\n" if "\r\n" in text else "\n"  # a file saved on Windows stays so
+    return newline.join(lines) + newline
 
 
 def key_span(lines: list[str], front_end: int, key: str) -> tuple[int, int] | None:

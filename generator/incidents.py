@@ -272,7 +272,7 @@ def update_monitor(
 def resolve(incident: Incident, at: datetime, now: datetime, monitor_id: str) -> Change | None:
     """Mark an auto incident resolved, re-reading it first so a person's edits are kept."""
     try:
-        text = incident.path.read_text(encoding="utf-8")
+        text = incident.path.read_bytes().decode("utf-8")  # as it is, line endings too
     except (OSError, UnicodeDecodeError):
         return None
     fresh, problems = read(text, incident.path)

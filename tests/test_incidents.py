@@ -407,6 +407,11 @@ Canary next time.
     )
 
 
+def test_patching_keeps_windows_line_endings() -> None:
+    changed = resolve_patch(OPEN.replace("\n", "\r\n"))
+    assert changed == resolve_patch(OPEN).replace("\n", "\r\n")
+
+
 def test_newest_first_timelines_get_the_new_update_on_top() -> None:
     person = (
         "---\ntitle: x\nstarted: 2026-06-19T15:57:00Z\nauto: true\n---\n## Updates\n"

@@ -342,3 +342,14 @@ def test_a_person_may_reopen_by_hand_and_the_probe_resolves_again(config: Config
     path.write_text(reopened)
     assert run(config, 4, api="up")[0].kind == "resolved"
     assert only(config).resolved == at(2)
+
+
+def test_a_file_saved_with_windows_line_endings_keeps_them(config: Config) -> None:
+    run(config, 0, api="down")
+    run(config, 1, api="down")
+    path = next(config.incidents_dir.glob("*.md"))
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    run(config, 2, api="up")
+    run(config, 3, api="up")
+    data = path.read_bytes()
+    assert b"status: resolved\r\n" in data and b"\n" not in data.replace(b"\r\n", b"")

@@ -86,7 +86,7 @@ def incidents(draw: st.DrawFn) -> Incident:
     )
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(incidents())
 def test_write_then_parse_then_write_is_identical(incident: Incident) -> None:
     text = render(incident)
@@ -95,7 +95,7 @@ def test_write_then_parse_then_write_is_identical(incident: Incident) -> None:
     assert render(again) == text
 
 
-@settings(max_examples=150)
+@settings(max_examples=150, deadline=None)
 @given(incidents(), st.integers(0, 10**6), times, texts)
 def test_resolving_a_written_incident_keeps_it_canonical(
     incident: Incident, lasted: int, at: datetime, note: str
@@ -151,7 +151,7 @@ documents = st.one_of(
 )
 
 
-@settings(max_examples=500)
+@settings(max_examples=500, deadline=None)
 @given(documents, st.sampled_from(["2026-06-19-x.md", "x.md", "2026-02-30-y.md"]))
 def test_the_validator_never_crashes(text: str, name: str) -> None:
     incident, problems = read(text, Path(name), IDS)
