@@ -443,3 +443,33 @@ def test_templates_come_from_the_config_folder(tmp_path: Path) -> None:
     code, output = build(config)
     assert code == 0, output
     assert (tmp_path / "site/history.html").read_text(encoding="utf-8") == "custom Acme Status"
+
+
+def one_monitor_repo(root: Path) -> Path:
+    config = root / "status.yml"
+    config.write_text(
+        "site:\n  title: Solo\nmonitors:\n  - id: web\n    name: Web\n"
+        "    url: https://web.example.invalid/\n",
+        encoding="utf-8",
+    )
+    return config
+
+
+def test_a_page_without_data_is_not_green(tmp_path: Path) -> None:
+    code, output = build(one_monitor_repo(tmp_path))
+    assert code == 0, output
+    index = (tmp_path / "site/index.html").read_text(encoding="utf-8")
+    assert '<p class="banner-words">No status data yet</p>' in index
+    assert "All Systems Operational" not in index
+    assert read_json(tmp_path / "site/api/monitors/web.json")["uptime"]["90d"] is None
+
+
+def test_stale_data_says_how_old_instead_of_operational(tmp_path: Path) -> None:
+    config = one_monitor_repo(tmp_path)
+    append_samples(tmp_path / "data", [Sample(NOW - timedelta(hours=2), "web", "ci", "up", 90)])
+    code, output = build(config)
+    assert code == 0, output
+    index = (tmp_path / "site/index.html").read_text(encoding="utf-8")
+    assert '<p class="banner-words">Status unknown</p>' in index
+    assert "Heads up: status data is 2 h old." in index
+    assert ">2 hours ago</time>" in index
