@@ -44,9 +44,18 @@ def files(config: Config, summary: Summary) -> Files:
         "api/v2/status.json": {"page": page, "status": indicator},
         "api/v2/components.json": {"page": page, "components": components},
         "api/v2/incidents.json": {"page": page, "incidents": incidents[:INCIDENT_LIMIT]},
+        "api/v2/incidents/unresolved.json": {"page": page, "incidents": unresolved},
         "api/v2/scheduled-maintenances.json": {
             "page": page,
             "scheduled_maintenances": maintenance[:INCIDENT_LIMIT],
+        },
+        "api/v2/scheduled-maintenances/upcoming.json": {
+            "page": page,
+            "scheduled_maintenances": [j for j in maintenance if j["status"] == "scheduled"],
+        },
+        "api/v2/scheduled-maintenances/active.json": {
+            "page": page,
+            "scheduled_maintenances": [j for j in maintenance if j["status"] == "in_progress"],
         },
     }
     for state in summary.monitors:

@@ -13,7 +13,7 @@ from xml.etree import ElementTree as ET
 
 from .config import Config
 from .incidents import Incident
-from .render import incident_words, render_markdown
+from .render import incident_words, render_markdown, state_label
 
 if TYPE_CHECKING:
     from .site import Summary
@@ -61,7 +61,7 @@ def _content(incident: Incident, config: Config) -> str:
     parts = [str(render_markdown(incident.body, config.site.allow_html))]
     for update in reversed(incident.updates):
         when = update.time.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-        parts.append(f"<p><strong>{update.status.capitalize()}</strong> ({when})</p>")
+        parts.append(f"<p><strong>{state_label(update.status)}</strong> ({when})</p>")
         parts.append(str(render_markdown(update.text, config.site.allow_html)))
     return "\n".join(parts)
 

@@ -77,6 +77,7 @@ def environment(config: Config, summary: Summary) -> Environment:
         sparkline=charts.sparkline,
         incident_words=incident_words,
         severity_state=status.FROM_SEVERITY.__getitem__,
+        state_label=state_label,
         groupby_month=lambda items: by_month(items, zone),
     )
     env.globals.update(
@@ -131,7 +132,12 @@ def incident_words(incident: Incident, now: datetime) -> str:
             "in_progress": "In progress",
             "completed": "Completed",
         }[incident.maintenance_state(now)]
-    return incident.status.capitalize()
+    return state_label(incident.status)
+
+
+def state_label(state: str) -> str:
+    """An update's state as people write it: "Investigating", "In progress"."""
+    return state.replace("_", " ").capitalize()
 
 
 def by_month(incidents: list[Incident], zone: ZoneInfo) -> list[tuple[str, list[Incident]]]:

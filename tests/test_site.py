@@ -144,6 +144,9 @@ PINNED = [
     "api/v2/components.json",
     "api/v2/incidents.json",
     "api/v2/scheduled-maintenances.json",
+    "api/v2/incidents/unresolved.json",
+    "api/v2/scheduled-maintenances/upcoming.json",
+    "api/v2/scheduled-maintenances/active.json",
     "api/monitors/api.json",
     "api/monitors/evil.json",
     "api/monitors/db.json",
@@ -473,3 +476,23 @@ def test_stale_data_says_how_old_instead_of_operational(tmp_path: Path) -> None:
     assert '<p class="banner-words">Status unknown</p>' in index
     assert "Heads up: status data is 2 h old." in index
     assert ">2 hours ago</time>" in index
+
+
+def test_maintenance_in_progress(tmp_path: Path) -> None:
+    config = write_repo(tmp_path)
+    (tmp_path / "incidents/2026-11-23-rebuild.md").write_text(
+        UPGRADE.replace("02:00", "11:00").replace("04:00", "13:00").replace("upgrade", "rebuild"),
+        encoding="utf-8",
+    )
+    code, output = build(config)
+    assert code == 0, output
+    site = tmp_path / "site"
+    components = {c["id"]: c for c in read_json(site / "api/v2/components.json")["components"]}
+    assert components["db"]["status"] == "under_maintenance"
+    active = read_json(site / "api/v2/scheduled-maintenances/active.json")
+    assert [m["id"] for m in active["scheduled_maintenances"]] == ["2026-11-23-rebuild"]
+    upcoming = read_json(site / "api/v2/scheduled-maintenances/upcoming.json")
+    assert [m["id"] for m in upcoming["scheduled_maintenances"]] == ["2026-11-30-network-work"]
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert '<span class="tag">In progress</span>' in index
+    assert "Under maintenance</span>" in index
