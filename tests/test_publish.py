@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -141,15 +142,52 @@ def test_refused_push_reapplies_on_the_fetched_branch(remote: Path) -> None:
         sample("api", "down", t=T0.replace(minute=10), code=500),
         sample("web", t=T0.replace(minute=10)),
     ]
+    (second / "README.md").write_text("uncommitted notes\n")
     apply, calls = applier(second, late)
     publish.record(load_config(second / "status.yml"), late, apply, push=True)
     assert len(calls) == 2
+    assert (second / "README.md").read_text() == "uncommitted notes\n"
+    assert remote_file(remote, "README.md") == "my status page"
     rows = remote_file(remote, "data/2026-11-23.csv").splitlines()
     assert rows[0] == "time,monitor,location,status,ms,code,detail"
     assert len(rows) == 5 and rows.count(rows[0]) == 1
     history = git.Repo(remote).git.log("--format=%s").splitlines()
     assert history == ["probe: 1 up, 1 down", "probe: 2 up", "start"]
     assert len(git.Repo(remote).head.commit.parents) == 1  # no merge commits, no force
+
+
+def test_an_earlier_local_commit_goes_onto_the_fetched_branch(remote: Path) -> None:
+    first, second = clone(remote, "first"), clone(remote, "second")
+    early = [sample("api", t=T0)]
+    publish.record(load_config(first / "status.yml"), early, applier(first, early)[0], push=True)
+    (second / "data" / "rollups.txt").write_text("compacted\n")  # as the daily compact step
+    run_git(second, "add", "data")
+    run_git(second, "commit", "-qm", "compact")
+    late = [sample("api", t=T0.replace(minute=10))]
+    publish.record(load_config(second / "status.yml"), late, applier(second, late)[0], push=True)
+    history = git.Repo(remote).git.log("--format=%s").splitlines()
+    assert history == ["probe: 1 up", "compact", "probe: 1 up", "start"]
+    assert len(remote_file(remote, "data/2026-11-23.csv").splitlines()) == 3
+
+
+def test_a_local_change_in_the_way_of_the_fetched_branch_is_kept(remote: Path) -> None:
+    first, second = clone(remote, "first"), clone(remote, "second")
+    (first / "README.md").write_text("pushed by someone\n")
+    run_git(first, "commit", "-qam", "readme")
+    run_git(first, "push", "-q")
+    (second / "README.md").write_text("uncommitted notes\n")
+    samples = [sample("api")]
+    with pytest.raises(PublishError) as caught:
+        publish.record(
+            load_config(second / "status.yml"), samples, applier(second, samples)[0], push=True
+        )
+    head = git.Repo(second).head.commit
+    assert str(caught.value).startswith("upwatch: could not move onto the fetched branch: error: ")
+    assert str(caught.value).endswith(
+        f"the commit {head.hexsha[:7]} is kept locally (pull, then push it with git push)"
+    )
+    assert head.message.strip() == "probe: 1 up"
+    assert (second / "README.md").read_text() == "uncommitted notes\n"
 
 
 def refuse_pushes(remote: Path) -> None:
@@ -265,3 +303,101 @@ def test_no_secret_reaches_the_commit_message(remote: Path) -> None:
     message = git.Repo(work).head.commit.message
     assert SECRET not in message
     assert "api: down (refused *** at /health)" in message
+
+
+# --- racing runs of the real command -----------------------------------------------
+
+RUN_FAST = (
+    "import generator.publish as p; p.BACKOFF_SECONDS = 0.05; p.PUSH_ATTEMPTS = 12; "
+    "from generator.cli import main; main()"
+)
+
+
+def start_probe(work: Path, now: str) -> subprocess.Popen[str]:
+    """`upwatch probe --commit --push` in its own process, with short backoffs."""
+    command = ["probe", "--config", str(work / "status.yml"), "--now", now, "--commit", "--push"]
+    return subprocess.Popen(
+        [sys.executable, "-c", RUN_FAST, *command],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def person_edits(work: Path) -> None:
+    """A person adds a story to the open incident and pushes, pulling on refusal."""
+    run_git(work, "pull", "-q", "--rebase")
+    path = next((work / "incidents").glob("*-api-*.md"))
+    text = path.read_text()
+    path.write_text(
+        text.replace("\n## Updates\n", "\nThe database ran out of disk.\n\n## Updates\n", 1)
+    )
+    run_git(work, "commit", "-qam", "story of the api outage")
+    for _ in range(20):
+        if (
+            subprocess.run(
+                ["git", "push", "-q"], cwd=work, capture_output=True, check=False
+            ).returncode
+            == 0
+        ):
+            return
+        run_git(work, "pull", "-q", "--rebase")
+    pytest.fail("the person's push never went through")
+
+
+def race(
+    first: Path, second: Path, times: tuple[str, str], also: Callable[[], None] | None = None
+) -> None:
+    runs = [start_probe(first, times[0]), start_probe(second, times[1])]
+    if also:
+        also()
+    for run in runs:
+        _, err = run.communicate(timeout=120)
+        assert run.returncode == 0, err
+
+
+def test_racing_runs_and_a_person_lose_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from localserver import LocalServer, Reply
+
+    with LocalServer() as server:
+        server.route("/api", Reply(503))
+        server.route("/web", Reply(200))
+        bare = tmp_path / "remote.git"
+        run_git(tmp_path, "init", "-q", "--bare", "-b", "main", str(bare))
+        seed = clone(bare, "seed")
+        (seed / "status.yml").write_text(
+            "site: {title: Race}\nmonitors:\n"
+            f"  - {{id: api, url: '{server.url('/api')}?key=${{API_TOKEN}}'}}\n"
+            f"  - {{id: web, url: '{server.url('/web')}'}}\n"
+        )
+        (seed / ".gitattributes").write_text("data/*.csv merge=union\n")
+        run_git(seed, "add", ".")
+        run_git(seed, "commit", "-qm", "start")
+        run_git(seed, "push", "-q", "origin", "main")
+        first, second, person = clone(bare, "first"), clone(bare, "second"), clone(bare, "person")
+        times = [f"2026-11-23T10:{m:02d}:00Z" for m in range(0, 45, 5)]
+        race(first, second, (times[0], times[1]))
+        race(first, second, (times[2], times[3]))  # the incident is open by now
+        race(first, second, (times[4], times[5]), also=lambda: person_edits(person))
+        server.route("/api", Reply(200))
+        race(first, second, (times[6], times[7]))
+        final = start_probe(first, times[8])
+        _, err = final.communicate(timeout=60)
+        assert final.returncode == 0, err
+
+    check = clone(bare, "check")
+    rows = {
+        tuple(line.split(",")[:2])
+        for line in (check / "data" / "2026-11-23.csv").read_text().splitlines()[1:]
+    }
+    assert rows == {(t, m) for t in times for m in ("api", "web")}
+    files = list((check / "incidents").glob("*.md"))
+    assert len(files) == 1
+    text = files[0].read_text()
+    assert "The database ran out of disk." in text
+    assert "status: resolved" in text and "auto: true" in text
+    everything = run_git(check, "log", "-p", "--all", "--format=%an %ae %s%n%b")
+    assert SECRET not in everything
+    assert "api down (HTTP 503)" in everything and "api recovered after" in everything
