@@ -250,3 +250,20 @@ def test_agrees_with_the_raw_reader_on_random_data_in_worker_processes(tmp_path:
     assert [s for m in sorted(result.recent) for s in result.recent[m]] == sorted(
         expected, key=lambda s: (s.monitor, s.time, s.location, s.status, s.ms or -1, s.detail)
     )
+
+
+def test_windows_line_ends_quoted_newlines_and_empty_files(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    write_day(data, "2026-11-19", "")
+    (data / "2026-11-18.csv").write_text("", encoding="utf-8")
+    crlf = "2026-11-20T10:00:00Z,api,ci,up,100,200,\n2026-11-20T10:05:00Z,api,ci,up,300,200,\n"
+    (data / "2026-11-20.csv").write_bytes((HEADER + crlf).replace("\n", "\r\n").encode())
+    write_day(data, "2026-11-21", '2026-11-21T13:00:00Z,api,ci,down,,,"two\nlines"\n')
+    result = load_history(data, NOW, NO_WINDOWS)
+    assert result.days == {
+        "api": {
+            date(2026, 11, 20): DayStats(2, 0, 0, 0, 2, 400, 100, 300),
+            date(2026, 11, 21): DayStats(down=1),
+        }
+    }
+    assert result.recent["api"][0].detail == "two\nlines"
