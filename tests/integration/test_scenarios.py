@@ -47,9 +47,9 @@ class Repo:
             f"  - id: web\n    name: Website\n    url: {server.url('/web')}\n"
         )
 
-    def cli(self, *args: str) -> str:
+    def cli(self, *args: str, code: int = 0) -> str:
         result = CliRunner().invoke(main, [*args, "--config", str(self.config)])
-        assert result.exit_code == 0, result.output
+        assert result.exit_code == code, result.output
         return result.output
 
     def probe(self, minutes: int, api: Reply = UP, web: Reply = UP) -> None:
@@ -244,3 +244,20 @@ def test_a_person_opened_incident_is_never_touched(repo: Repo) -> None:
     repo.probe(10)
     assert path.read_text() == text
     assert repo.files()[API_DOWN].status == "resolved"
+
+
+def test_a_broken_file_stops_check_and_build_but_not_the_probe(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(repo.root)
+    repo.probe(-10, api=DOWN)
+    repo.probe(-5, api=DOWN)
+    path = repo.path(API_DOWN)
+    path.write_text(path.read_text().replace("severity: major", "severty: major"))
+    problem = f"incidents/{API_DOWN}.md:5: severty: unknown key (did you mean 'severity'?)"
+    assert repo.cli("check", code=1) == problem + "\n"
+    assert repo.cli("build", code=1) == problem + "\n"
+    output = repo.cli("probe", "--now", iso(at(0)))
+    assert problem in output and f"incidents/{API_DOWN}.md: skipped until it is fixed" in output
+    assert repo.detail(0) == repo.detail(-5)  # the samples are still recorded
+    assert list((repo.root / "incidents").iterdir()) == [path]  # and no second incident
