@@ -17,12 +17,12 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
+from . import api, badges, feed, render, status, store
 from . import incidents as incidents_mod
-from . import status, store
-from .config import Config, Monitor
+from .config import Config, Monitor, load_config
 from .errors import UpwatchError
 from .incidents import Incident
 from .status import Day
@@ -152,8 +152,6 @@ def monitor_state(
 
 def render_all(config: Config, summary: Summary) -> Files:
     """Every output file of the site, by relative path."""
-    from . import api, badges, feed, render
-
     files: Files = {}
     files.update(render.pages(config, summary))
     files.update(api.files(config, summary))
@@ -241,20 +239,11 @@ def watch(config: Config, out: Path, poll: float, rounds: int | None = None) -> 
 
 def _rebuild(config: Config, out: Path) -> None:
     """Build, keeping the last good site when the build fails."""
-    from .config import load_config
-
     try:
         fresh = load_config(config.path)
-        build(fresh, out, store_now())
+        build(fresh, out, datetime.now(UTC).replace(microsecond=0))
     except UpwatchError as exc:
         log.error("build failed, still serving the last good site:\n%s", exc.format_message())
-
-
-def store_now() -> datetime:
-    """The current UTC time, whole seconds."""
-    from datetime import UTC
-
-    return datetime.now(UTC).replace(microsecond=0)
 
 
 def snapshot(config: Config) -> dict[Path, int]:
