@@ -85,6 +85,7 @@ def front_time(value: Any) -> datetime:
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """A ' (did you mean 'x'?)' hint when a close choice exists, else nothing."""
     hint = difflib.get_close_matches(word, list(choices), n=1)
     return f" (did you mean '{hint[0]}'?)" if hint else ""
 
@@ -104,6 +105,7 @@ class Checker:
         return sorted(self.problems, key=lambda p: p.line or 0)
 
     def file_name(self, path: Path) -> None:
+        """The name is the id and part of URLs: YYYY-MM-DD-slug.md with a real date."""
         match = FILE_NAME_RE.match(path.name)
         valid = bool(match)
         if match:
@@ -164,6 +166,7 @@ class Checker:
         return out
 
     def monitors(self, value: Any, raw: LineDict, known: set[str] | None) -> tuple[str, ...]:
+        """Monitor ids as a list (or one id alone); each must be in the configuration."""
         if value is None:
             return ()
         items, lines = (
