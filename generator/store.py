@@ -6,6 +6,9 @@
 Readers go by column name, sort by time and drop exact duplicates (concurrent runs merge
 their files with git's union rule, so a line may arrive twice). A malformed line is
 reported with its file and line number and skipped, never a crash.
+
+`load_history` (fast reading, history.py) reduces day files and rollups to what the site
+shows; `compact` (rollup.py) rolls old day files into rollups.
 """
 
 from __future__ import annotations
@@ -283,13 +286,14 @@ class History:
 
     days: dict[str, dict[date, DayStats]]  # monitor id -> UTC day -> stats (days with samples)
     recent: dict[str, list[Sample]]  # monitor id -> samples of the last 48 h up to now, sorted
-    latest: dict[str, Sample]  # monitor id -> newest sample at or before now
+    latest: dict[str, Sample]  # monitor id -> newest sample at or before now, of the days read
     hourly: dict[str, list[tuple[datetime, int, int]]]  # monitor id -> (hour, p50 ms, p95 ms)
 
 
 def sample_key(s: Sample) -> tuple[object, ...]:
     """A total order of samples (ms and code may be None, which `<` refuses)."""
-    return (s.time, s.monitor, s.location, s.status, s.ms or -1, s.code or -1, s.detail)
+    ms, code = (s.ms is not None, s.ms or 0), (s.code is not None, s.code or 0)
+    return (s.time, s.monitor, s.location, s.status, ms, code, s.detail)
 
 
 def load_history(
