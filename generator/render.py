@@ -78,6 +78,7 @@ def environment(config: Config, summary: Summary) -> Environment:
         incident_words=incident_words,
         severity_state=status.FROM_SEVERITY.__getitem__,
         state_label=state_label,
+        worst=status.worst,
         groupby_month=lambda items: by_month(items, zone),
     )
     env.globals.update(
