@@ -17,11 +17,14 @@ rollups are identical to pages built from the raw files. Rules:
 - data/rollup/latest.csv keeps the newest compacted sample of each monitor (day-file format),
   so "last checked" survives compaction too.
 - Day rows older than FOLD_AFTER_DAYS (the site shows 90 days) are folded into
-  data/rollup/months.csv, one row per monitor per month (counts and sums, no percentiles).
+  data/rollup/months.csv, one row per monitor per month: counts and sums (no percentiles)
+  and `days`, a mask with bit d-1 set for each day d added, so folding a month file again
+  (after a crash, or with a late day) adds each day once.
 
-Size: a day row is about 50 bytes, so 20 monitors cost about 400 KB for the 400 days of day
-rows and then 11 KB a year of month rows; with the 14 raw days (about 260 KB each for
-20 monitors every 5 minutes) data/ stays near 4 MB, growing 11 KB a year.
+Size for 20 monitors: a day row is about 51 bytes (370 KB a year), so the 400 days of day
+rows stay near 410 KB and older data costs 13 KB a year of month rows. A raw day file of
+20 monitors every 5 minutes is about 290 KB, so with --keep-days 14 data/ holds about
+4.3 MB of day files + 0.4 MB of rollups, growing 13 KB a year (--keep-days 7: about 2.6 MB).
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ log = logging.getLogger(__name__)
 ROLLUP_DIR = "rollup"
 COUNTS = ("up", "degraded", "down", "maintenance", "ms_count", "ms_sum")
 COLUMNS = ("day", "monitor", *COUNTS, "ms_p50", "ms_p95")
-MONTH_COLUMNS = ("month", "monitor", *COUNTS)
+MONTH_COLUMNS = ("month", "monitor", *COUNTS, "days")  # days: bit d-1 set once day d is in
 MONTH_FILE_RE = re.compile(r"^(\d{4})-(\d{2})\.csv$")
 MONTHS_FILE = "months.csv"
 LATEST_FILE = "latest.csv"
@@ -75,10 +78,10 @@ def compact_days(config: Config, keep_days: int, now: datetime) -> CompactResult
     # The site's 48-hour view reaches into the day before yesterday: that day stays raw too.
     last_rolled = min(now.date() - timedelta(days=keep_days), (now - RECENT).date() - ONE_DAY)
     old = {d: p for d, p in day_files(data_dir).items() if d <= last_rolled}
-    folded = fold_months(data_dir, now.date() - timedelta(days=FOLD_AFTER_DAYS))
+    fold_before = now.date() - timedelta(days=FOLD_AFTER_DAYS)
     if not old:
         log.info("nothing to compact: no day file before %s", last_rolled + ONE_DAY)
-        return CompactResult(folded=folded)
+        return CompactResult(folded=fold_months(data_dir, fold_before))
     from .history import stats_of_days  # history.py reads rollups, so it comes in here
 
     stats = stats_of_days(old, known_windows(config))
@@ -86,6 +89,7 @@ def compact_days(config: Config, keep_days: int, now: datetime) -> CompactResult
     for path in old.values():
         path.unlink()
     log.info("rolled %d days into %d rollup files", len(old), len(written) - 1)
+    folded = fold_months(data_dir, fold_before)
     return CompactResult(tuple(old), tuple(written), tuple(old.values()), folded)
 
 
@@ -214,9 +218,8 @@ def fold_months(data_dir: Path, before: date) -> tuple[Month, ...]:
     path = rollup_dir(data_dir) / MONTHS_FILE
     totals = read_months(path) if path.exists() else {}
     for month, month_file in old.items():
-        totals = {k: v for k, v in totals.items() if k[0] != month}  # the day rows win
         for monitor, days in read_month(month_file).items():
-            totals[(month, monitor)] = _month_sums(days.values())
+            totals[(month, monitor)] = _fold(totals.get((month, monitor)), days)
     rows = (
         (f"{y:04d}-{m:02d}", monitor, *sums) for ((y, m), monitor), sums in sorted(totals.items())
     )
@@ -228,21 +231,25 @@ def fold_months(data_dir: Path, before: date) -> tuple[Month, ...]:
 
 
 def read_months(path: Path) -> dict[tuple[Month, str], tuple[int, ...]]:
-    """months.csv as (month, monitor) -> counts and sums."""
+    """months.csv as (month, monitor) -> counts, sums and the mask of days in them."""
     with path.open(encoding="utf-8", newline="") as handle:
         return {
             ((int(r["month"][:4]), int(r["month"][5:7])), r["monitor"]): tuple(
-                int(r[c]) for c in COUNTS
+                int(r[c]) for c in MONTH_COLUMNS[2:]
             )
             for r in csv.DictReader(handle)
         }
 
 
-def _month_sums(days: Iterable[DayStats]) -> tuple[int, ...]:
-    sums = [0] * 6
-    for s in days:
-        for i, value in enumerate((s.up, s.degraded, s.down, s.maintenance, s.ms_count, s.ms_sum)):
-            sums[i] += value
+def _fold(row: tuple[int, ...] | None, days: Mapping[date, DayStats]) -> tuple[int, ...]:
+    """Add the days not yet in a month row (bit d-1 of the mask marks day d as added)."""
+    sums = list(row or (0,) * len(MONTH_COLUMNS[2:]))
+    for day, s in days.items():
+        if not sums[-1] >> (day.day - 1) & 1:  # added before a crash kept the month file
+            counts = (s.up, s.degraded, s.down, s.maintenance, s.ms_count, s.ms_sum)
+            for i, value in enumerate(counts):
+                sums[i] += value
+            sums[-1] |= 1 << (day.day - 1)
     return tuple(sums)
 
 

@@ -256,6 +256,21 @@ def test_day_rows_older_than_400_days_fold_into_months(tmp_path: Path) -> None:
     assert rollup.fold_months(data, NOW.date() - timedelta(days=400)) == ((2025, 9),)
     assert rollup.fold_months(data, NOW.date() - timedelta(days=400)) == ()
     assert (data / "rollup/months.csv").read_text(encoding="utf-8") == (
-        "month,monitor,up,degraded,down,maintenance,ms_count,ms_sum\n2025-09,api,3,1,1,1,5,350\n"
+        "month,monitor,up,degraded,down,maintenance,ms_count,ms_sum,days\n"
+        f"2025-09,api,3,1,1,1,5,350,{1 + (1 << 29)}\n"
     )
     assert sorted(rollup.month_files(data)) == [(2025, 10)]
+
+
+def test_folding_a_month_again_adds_each_day_once(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    before = NOW.date() - timedelta(days=400)
+    rollup.write_days(data, {date(2025, 9, 1): {"api": DayStats(2)}})
+    kept = (data / "rollup/2025-09.csv").read_bytes()
+    rollup.fold_months(data, before)
+    (data / "rollup/2025-09.csv").write_bytes(kept)  # as if a crash came before its removal
+    rollup.write_days(data, {date(2025, 9, 2): {"api": DayStats(0, 0, 3)}})  # and a late day
+    rollup.fold_months(data, before)
+    assert rollup.read_months(data / "rollup/months.csv") == {
+        ((2025, 9), "api"): (2, 0, 3, 0, 0, 0, 0b11)
+    }
