@@ -24,7 +24,7 @@ rollups are identical to pages built from the raw files. Rules:
 Size for 20 monitors: a day row is about 51 bytes (370 KB a year), so the 400 days of day
 rows stay near 410 KB and older data costs 13 KB a year of month rows. A raw day file of
 20 monitors every 5 minutes is about 290 KB, so with --keep-days 14 data/ holds about
-4.3 MB of day files + 0.4 MB of rollups, growing 13 KB a year (--keep-days 7: about 2.6 MB).
+4.1 MB of day files + 0.4 MB of rollups, growing 13 KB a year (--keep-days 7: about 2.4 MB).
 """
 
 from __future__ import annotations
