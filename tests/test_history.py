@@ -267,3 +267,8 @@ def test_windows_line_ends_quoted_newlines_and_empty_files(tmp_path: Path) -> No
         }
     }
     assert result.recent["api"][0].detail == "two\nlines"
+
+
+def test_no_data_folder_yet_is_an_empty_history(tmp_path: Path) -> None:
+    result = load_history(tmp_path / "data", NOW, NO_WINDOWS)
+    assert (result.days, result.recent, result.latest, result.hourly) == ({}, {}, {}, {})
