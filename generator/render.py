@@ -8,19 +8,28 @@ way back to the site's top ("" or "../"), so links work under any base path.
 from __future__ import annotations
 
 import hashlib
+import traceback
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
 import markdown
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateSyntaxError,
+)
 from markupsafe import Markup
 
 from . import charts, status
 from .config import Config
+from .errors import Problem, UpwatchError, display_path
 from .incidents import Incident
 
 if TYPE_CHECKING:
@@ -54,7 +63,21 @@ def pages(config: Config, summary: Summary) -> Files:
 
 
 def _page(env: Environment, name: str, root: str, **context: Any) -> bytes:
-    return env.get_template(name).render(root=root, **context).encode()
+    try:
+        return env.get_template(name).render(root=root, **context).encode()
+    except TemplateError as exc:
+        raise UpwatchError([template_problem(exc, name)]) from None
+
+
+def template_problem(exc: TemplateError, name: str) -> Problem:
+    """Where a template went wrong, as `path:line: message` (a template is user-edited code)."""
+    if isinstance(exc, TemplateSyntaxError) and exc.filename:
+        return Problem(display_path(Path(exc.filename)), exc.lineno, exc.message or str(exc))
+    # Jinja maps runtime errors onto template lines in the traceback; take the innermost one.
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".html")]
+    if frames:
+        return Problem(display_path(Path(frames[-1].filename)), frames[-1].lineno, str(exc))
+    return Problem(name, None, str(exc))
 
 
 def environment(config: Config, summary: Summary) -> Environment:

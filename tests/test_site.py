@@ -496,3 +496,31 @@ def test_maintenance_in_progress(tmp_path: Path) -> None:
     index = (site / "index.html").read_text(encoding="utf-8")
     assert '<span class="tag">In progress</span>' in index
     assert "Under maintenance</span>" in index
+
+
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        ("line one\n{{ nope }}\n", "site_templates/history.html:2: 'nope' is undefined"),
+        (
+            "{% if %}\n",
+            "site_templates/history.html:1: Expected an expression, got 'end of statement block'",
+        ),
+    ],
+)
+def test_a_broken_template_is_reported_with_its_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, template: str, message: str
+) -> None:
+    config = write_repo(tmp_path)
+    builtin = load_config(config).templates_dir
+    own = tmp_path / "site_templates"
+    for path in builtin.rglob("*"):
+        if path.is_file():
+            target = own / path.relative_to(builtin)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(path.read_bytes())
+    (own / "history.html").write_text(template, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    code, output = build(config)
+    assert (code, output) == (1, message + "\n")
+    assert not (tmp_path / "site").exists()
