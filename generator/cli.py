@@ -20,7 +20,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("upwatch")
 
 
-class When(click.ParamType):
+class When(click.ParamType):  # type: ignore[type-arg]
     """An ISO 8601 time with Z or an offset."""
 
     name = "time"

@@ -245,25 +245,42 @@ def _construct(
 
 
 def parse_yaml(text: str, where: str) -> tuple[Any, list[Problem]]:
-    """Parse YAML text into line-aware values; syntax errors become problems with line and column."""
+    """Parse YAML into line-aware values; syntax errors become problems with line and column."""
     problems: list[Problem] = []
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:  # a control character is refused before parsing
+        line = text.count("\n", 0, exc.position) + 1
+        return None, [
+            Problem(where, line, f"character {chr(exc.character)!r} is not allowed in YAML")
+        ]
     try:
         node = loader.get_single_node()
         if node is None:
             return None, problems
         return _construct(node, loader, problems, where), problems
-    except yaml.MarkedYAMLError as exc:
+    except yaml.YAMLError as exc:
+        return None, [_yaml_problem(exc, where)]
+    except ValueError as exc:  # a scalar YAML cannot turn into a value, e.g. 2026-02-30
+        return None, [Problem(where, None, f"YAML value error: {exc}")]
+    finally:
+        loader.dispose()
+
+
+def _yaml_problem(exc: yaml.YAMLError, where: str) -> Problem:
+    """A YAML error as a problem that keeps its line and column."""
+    if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         column = f"column {mark.column + 1}: " if mark else ""
-        problems.append(Problem(where, line, f"{column}YAML syntax error: {exc.problem}"))
-        return None, problems
-    except yaml.YAMLError as exc:
-        problems.append(Problem(where, None, f"YAML error: {exc}"))
-        return None, problems
-    finally:
-        loader.dispose()
+        return Problem(where, line, f"{column}YAML syntax error: {exc.problem}")
+    if isinstance(exc, yaml.reader.ReaderError):
+        return Problem(
+            where,
+            None,
+            f"character {exc.character!r} at position {exc.position} is not allowed in YAML",
+        )
+    return Problem(where, None, f"YAML error: {exc}")
 
 
 # --- validation --------------------------------------------------------------------

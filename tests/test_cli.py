@@ -78,3 +78,25 @@ def test_compact_refuses_keep_days_below_two(tmp_path: Path) -> None:
     code, out = run("compact", "--keep-days", "1")
     assert code == 2
     assert "1 is not in the range x>=2" in out
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("site:\n  title: \x1f\nmonitors: []\n", "2: character '\\x1f' is not allowed in YAML"),
+        (
+            "site:\n  title: T\n  description: 2026-02-30\nmonitors: []\n",
+            " YAML value error: day is out of range for month",
+        ),
+        (
+            "site:\n  title: [a\nmonitors: []\n",
+            "3: column 9: YAML syntax error: expected ',' or ']', but got ':'",
+        ),
+    ],
+)
+def test_unreadable_yaml_is_a_clean_error(tmp_path: Path, text: str, message: str) -> None:
+    config = tmp_path / "status.yml"
+    config.write_text(text)
+    code, out = run("check", "--config", str(config))
+    assert code == 1
+    assert out.strip() == f"{config}:{message}"
