@@ -1,0 +1,186 @@
+"""Benchmark git growth: days of 5-minute runs for 20 monitors, one commit per run.
+
+Each run goes through the real commit path in-process (`publish.record` with the same
+apply() as `upwatch probe --commit`: `store.append_samples` + `incidents.update`), with
+samples made here (realistic response-time jitter, a daily 30-minute outage of one monitor)
+instead of probing, so hundreds of runs take minutes. Once a day `store.compact` runs and
+its result is committed, as the workflow does. After each simulated day it packs the
+repository (`git gc`) and prints the packed growth; at the end the checked-out size of
+data/ and its extrapolation to any age.
+
+    python bench/git_growth.py [--days 3] [--monitors 20] [--keep-days 14] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import subprocess
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from generator import incidents, publish, rollup, store
+from generator.config import load_config
+from generator.store import Sample
+
+START = datetime(2026, 11, 1, 0, 0, tzinfo=UTC)
+STEP = timedelta(minutes=5)
+TARGET_PER_DAY = 250 * 1024
+TARGET_DATA = 5 * 1024 * 1024
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=repo, check=True, capture_output=True, text=True
+    ).stdout
+
+
+def make_repo(root: Path, monitors: int) -> Path:
+    """A fresh status repository with `monitors` http monitors (never probed here)."""
+    repo = root / "status"
+    repo.mkdir()
+    lines = ["site:", "  title: Growth bench", "monitors:"]
+    for n in range(monitors):
+        lines += [f"  - id: service-{n:02d}", f"    url: http://127.0.0.1:9/s{n}"]
+    (repo / "status.yml").write_text("\n".join(lines) + "\n")
+    (repo / ".gitattributes").write_text("data/*.csv merge=union\n")
+    for folder in ("data", "incidents"):
+        (repo / folder).mkdir()
+        (repo / folder / ".gitkeep").write_text("")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", ".")
+    git(
+        repo,
+        "-c",
+        "user.name=bench",
+        "-c",
+        "user.email=bench@example.com",
+        "commit",
+        "-qm",
+        "start",
+    )
+    return repo
+
+
+def samples_at(t: datetime, ids: list[str], rng: random.Random, broken: str | None) -> list[Sample]:
+    """One run's samples: jittery response times, the `broken` monitor down."""
+    out = []
+    for index, monitor in enumerate(ids):
+        if monitor == broken:
+            out.append(Sample(t, monitor, "github", "down", 10000, None, "timeout after 10 s"))
+            continue
+        ms = max(5, int(rng.gauss(120 + 15 * index, 40)))
+        status = "degraded" if ms > 2000 else "up"
+        out.append(Sample(t, monitor, "github", status, ms, 200, ""))
+    return out
+
+
+def packed_size(repo: Path) -> int:
+    """Bytes in pack files after a gc, as a clone would receive them."""
+    git(repo, "gc", "-q")
+    fields = dict(
+        line.split(": ", 1)
+        for line in git(repo, "count-objects", "-v").splitlines()
+        if ": " in line
+    )
+    return (int(fields["size-pack"]) + int(fields["size"])) * 1024
+
+
+def tree_size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def compact_and_commit(repo: Path, keep_days: int, now: datetime) -> None:
+    """The daily compaction step of the workflow: compact, then commit data/ if it changed."""
+    store.compact(load_config(repo / "status.yml"), keep_days, now)
+    git(repo, "add", "--all", "data")
+    if subprocess.run(["git", "diff", "--cached", "--quiet"], cwd=repo, check=False).returncode:
+        git(
+            repo,
+            "-c",
+            "user.name=upwatch",
+            "-c",
+            "user.email=u@example.com",
+            "commit",
+            "-qm",
+            "compact",
+        )
+
+
+def simulate(repo: Path, days: int, keep_days: int) -> tuple[list[int], int]:
+    """Run days x 288 commits; return packed growth per day and the raw size of one full day."""
+    config = load_config(repo / "status.yml")
+    ids = [m.id for m in config.monitors]
+    rng = random.Random(7)
+    growth, before, raw_day = [], packed_size(repo), 0
+    for day in range(days):
+        started = time.perf_counter()
+        broken_from = rng.randrange(0, 280)
+        for run in range(288):
+            t = START + timedelta(days=day) + run * STEP
+            broken = ids[day % len(ids)] if broken_from <= run < broken_from + 6 else None
+            samples = samples_at(t, ids, rng, broken)
+
+            def apply(samples: list[Sample] = samples, t: datetime = t) -> list[incidents.Change]:
+                store.append_samples(config.data_dir, samples)
+                return incidents.update(config, t, ids)
+
+            publish.record(config, samples, apply, push=False)
+        day_file = config.data_dir / f"{(START + timedelta(days=day)).date().isoformat()}.csv"
+        raw_day = max(raw_day, day_file.stat().st_size)
+        compact_and_commit(repo, keep_days, START + timedelta(days=day + 1, hours=3))
+        after = packed_size(repo)
+        growth.append(after - before)
+        before = after
+        print(
+            f"day {day + 1}: {growth[-1] / 1024:7.1f} KB packed"
+            f" ({time.perf_counter() - started:.0f} s for 288 commits)"
+        )
+    return growth, raw_day
+
+
+def rollup_per_day(repo: Path, days: int) -> float:
+    """Bytes of rollup per simulated day, after rolling up every raw day file."""
+    config = load_config(repo / "status.yml")
+    store.compact(config, 2, START + timedelta(days=days + 2))
+    return tree_size(rollup.rollup_dir(config.data_dir)) / days
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--days", type=int, default=3)
+    parser.add_argument("--monitors", type=int, default=20)
+    parser.add_argument("--keep-days", type=int, default=14)
+    parser.add_argument("--keep", type=Path, default=None, help="Build the repo here and keep it.")
+    args = parser.parse_args()
+    root = args.keep or Path(tempfile.mkdtemp(prefix="upwatch-growth-"))
+    root.mkdir(parents=True, exist_ok=True)
+    repo = make_repo(root, args.monitors)
+    print(f"{args.days} days x 288 runs x {args.monitors} monitors in {repo}")
+    growth, raw_day = simulate(repo, args.days, args.keep_days)
+    worst = max(growth)
+    data_now = tree_size(repo / "data")
+    per_day = rollup_per_day(repo, args.days)
+    raw_part = args.keep_days * raw_day
+    per_year = per_day * 365
+    verdict = (
+        "ok at any age"
+        if raw_part + per_year * 100 <= TARGET_DATA
+        else f"reaches 5 MB after {max(0.0, (TARGET_DATA - raw_part) / per_year):.1f} years"
+    )
+    print(
+        f"packed growth per day: max {worst / 1024:.1f} KB (target <= 250 KB): "
+        f"{'ok' if worst <= TARGET_PER_DAY else 'OVER'}"
+    )
+    print(f"checked-out data/ now: {data_now / 1024:.1f} KB; one raw day: {raw_day / 1024:.1f} KB")
+    print(f"rollup growth: {per_day:.0f} bytes per day ({per_year / 1024:.0f} KB per year)")
+    print(
+        f"checked-out data/ at any age: {args.keep_days} raw days ({raw_part / 2**20:.2f} MB) "
+        f"+ rollups; target <= 5 MB: {verdict}"
+    )
+
+
+if __name__ == "__main__":
+    main()
