@@ -148,7 +148,9 @@ def commit_message(samples: Iterable[Sample], changes: Iterable[Change]) -> str:
     events = []
     for change in changes:
         if change.kind == "opened":
-            events.append(f"{change.monitor} down ({_reason(latest.get(change.monitor))})")
+            last = latest.get(change.monitor)
+            state = "degraded" if last and last.status == "degraded" else "down"
+            events.append(f"{change.monitor} {state} ({_reason(last)})")
         elif change.kind == "resolved":
             after = f" {change.detail}" if change.detail else ""
             events.append(f"{change.monitor} recovered{after}")

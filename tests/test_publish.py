@@ -287,6 +287,11 @@ def test_outside_a_repository(tmp_path: Path) -> None:
             [Change("resolved", "2026-11-23-api-down", "api", "after 12 min")],
             "api recovered after 12 min; 1 up, 1 degraded",
         ),
+        (
+            [sample("api", "degraded", ms=2500, code=200, detail="slower than 2000 ms")],
+            [Change("opened", "2026-11-23-api-degraded", "api")],
+            "api degraded (slower than 2000 ms); 1 degraded",
+        ),
         ([], [], "probe: no samples"),
     ],
 )
