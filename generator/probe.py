@@ -2,14 +2,14 @@
 
     select(config, only, shard) -> the monitors this run checks
     run(config, monitors, now, location) -> one Sample per monitor, stamped `now`
-    check(monitor, client, masker) -> Result      (check_http / check_tcp do one attempt)
+    check(monitor, client, masker) -> Result      (check_http / check_tcp make one attempt)
     summary_lines(samples, changes) -> the table printed at the end of a run
 
-A failing check is data: a `down` Result with a short reason, never an exception. Every
-attempt runs under `asyncio.timeout(monitor.timeout)`, which covers DNS, connect, TLS,
-headers and the capped body read together, so a hanging or trickling endpoint costs at most
-`timeout x (retries + 1)` plus back-off. All checks share one `httpx.AsyncClient`, passed
-in so tests can hand in their own.
+A failing check is data: a `down` Result with a short reason (see verdict.py), never an
+exception. Every attempt runs under `asyncio.timeout(monitor.timeout)`, which covers DNS,
+connect, TLS, headers and the capped body read together, so a hanging or trickling endpoint
+costs at most `timeout x (retries + 1)` plus back-off. All checks share one
+`httpx.AsyncClient` (see transport.py), passed in so tests can hand in their own.
 """
 
 from __future__ import annotations
@@ -17,23 +17,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import json
 import logging
-import socket
 import ssl
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import cast
 
 import click
 import httpx
 
-from . import __version__
 from .config import Config, Masker, Monitor, resolve_secrets
 from .incidents import Change
 from .store import Sample
+from .transport import make_client, masked_library_logs
+from .verdict import Result, down, explain, judge, timed
 
 log = logging.getLogger(__name__)
 
@@ -41,26 +40,9 @@ BODY_CAP = 1 << 20  # bytes read at most; expectations are judged on what was re
 BACKOFF = 0.2  # seconds before the first retry, doubled for each next one
 PROGRESS_EVERY = 2.0  # seconds between progress lines on long runs
 SUMMARY_ROWS = 50  # above this many monitors the table lists only those not up
-USER_AGENT = f"upwatch/{__version__} (status page probe)"
-LIBRARY_LOGGERS = ("httpx", "httpcore.connection", "httpcore.http11", "httpcore.proxy")
 CREDENTIAL_HEADERS = {"authorization", "proxy-authorization", "cookie"}
 
-
-@dataclass(frozen=True, slots=True)
-class Result:
-    """The outcome of checking one monitor (a Sample without time, monitor and location)."""
-
-    status: str  # up | degraded | down
-    ms: int | None = None
-    code: int | None = None
-    detail: str = ""
-
-    def sample(self, monitor: str, time: datetime, location: str) -> Sample:
-        return Sample(time, monitor, location, self.status, self.ms, self.code, self.detail)
-
-
-def down(detail: str, ms: int | None = None, code: int | None = None) -> Result:
-    return Result("down", ms, code, detail)
+__all__ = ["Result", "check", "check_http", "check_tcp", "run", "select", "summary_lines"]
 
 
 # --- choosing monitors -----------------------------------------------------------------
@@ -129,14 +111,14 @@ async def probe_all(
     """Check every monitor, at most `concurrency` at once; results in the monitors' order."""
     gate = asyncio.Semaphore(concurrency)
     progress = Progress(len(monitors))
-    shown = shown or monitors  # the unresolved monitors: their target shows no secret
+    shown = shown or monitors  # as configured: their target shows *** for a secret
 
     async with clients(monitors, concurrency) as (client, insecure):
 
         async def one(monitor: Monitor, display: Monitor) -> Result:
             async with gate:
                 result = await check(monitor, client, masker, insecure)
-            log.debug("%s %s: %s", display.id, display.target, _describe_result(result))
+            log.debug("%s %s: %s", display.id, display.target, result)
             progress.tick()
             return result
 
@@ -155,18 +137,6 @@ async def clients(
         if need_insecure:
             insecure = await stack.enter_async_context(make_client(concurrency, verify=False))
         yield client, insecure
-
-
-def make_client(concurrency: int = 200, verify: bool | ssl.SSLContext = True) -> httpx.AsyncClient:
-    """An AsyncClient sized for `concurrency` checks in flight, keeping connections alive."""
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    return httpx.AsyncClient(
-        verify=verify,
-        limits=limits,
-        timeout=httpx.Timeout(10.0),
-        headers={"User-Agent": USER_AGENT},
-        follow_redirects=False,
-    )
 
 
 class Progress:
@@ -220,6 +190,15 @@ async def attempt(monitor: Monitor, client: httpx.AsyncClient, masker: Masker) -
         return down(explain(exc, _host(monitor)))
 
 
+def _host(monitor: Monitor) -> str:
+    if monitor.type == "tcp":
+        return monitor.host
+    try:
+        return httpx.URL(monitor.url).host
+    except httpx.InvalidURL:
+        return "the host"
+
+
 async def check_tcp(monitor: Monitor) -> Result:
     """Connect to host:port (one attempt, no deadline of its own)."""
     started = time.perf_counter()
@@ -228,7 +207,7 @@ async def check_tcp(monitor: Monitor) -> Result:
     writer.close()
     with contextlib.suppress(OSError):
         await writer.wait_closed()
-    return _slowness(monitor, ms, None, [])
+    return timed(monitor, ms)
 
 
 async def check_http(
@@ -310,203 +289,11 @@ def peer_cert_expiry(response: httpx.Response) -> datetime | None:
     return x509.load_der_x509_certificate(der).not_valid_after_utc
 
 
-# --- judging a response ----------------------------------------------------------------------
-
-
-def judge(
-    monitor: Monitor, response: httpx.Response, body: bytes, ms: int, expires: datetime | None
-) -> Result:
-    """Down on the first unmet expectation; degraded when slow or the certificate is close."""
-    code = response.status_code
-    problem = body_problem(monitor, response, body)
-    if problem:
-        return down(problem, ms, code)
-    notes = []
-    if expires is not None:
-        days = (expires - datetime.now(UTC)).total_seconds() / 86400
-        if days < 0:
-            return down(f"certificate expired on {expires:%Y-%m-%d}", ms, code)
-        if days < monitor.cert_expiry_days:
-            notes.append(f"certificate expires in {_days(days)}")
-    return _slowness(monitor, ms, code, notes)
-
-
-def body_problem(monitor: Monitor, response: httpx.Response, body: bytes) -> str | None:
-    """What the status or body fails to meet, or None when every expectation holds."""
-    expect = monitor.expect
-    if not expect.status_ok(response.status_code):
-        return f"HTTP {response.status_code}"
-    if expect.contains is None and expect.not_contains is None and not expect.json:
-        return None
-    text = _text(response, body)
-    if expect.contains is not None and expect.contains not in text:
-        return f"body lacks {_short(expect.contains)}"
-    if expect.not_contains is not None and expect.not_contains in text:
-        return f"body contains {_short(expect.not_contains)}"
-    if expect.json:
-        return json_problem(text, expect.json)
-    return None
-
-
-def json_problem(text: str, wanted: Iterable[tuple[str, Any]]) -> str | None:
-    """Compare dotted paths of a JSON body with expected values."""
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return "body is not JSON"
-    for path, want in wanted:
-        try:
-            got = dig(data, path)
-        except LookupError:
-            return f"json {path}: missing"
-        if got != want or isinstance(got, bool) != isinstance(want, bool):
-            return f"json {path}: expected {_short(want)}, got {_short(got)}"
-    return None
-
-
-def dig(data: Any, path: str) -> Any:
-    """data at a dotted path: `checks.db` for nested keys, `items.0.id` for list items."""
-    if isinstance(data, dict) and path in data:
-        return data[path]  # a key that itself holds dots
-    node = data
-    for part in path.split("."):
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.lstrip("-").isdigit():
-            node = node[int(part)]  # IndexError is a LookupError
-        else:
-            raise KeyError(path)
-    return node
-
-
-def _slowness(monitor: Monitor, ms: int, code: int | None, notes: list[str]) -> Result:
-    if ms > monitor.degraded_ms:
-        notes.append(f"slow: {ms} ms > {monitor.degraded_ms} ms")
-    if notes:
-        return Result("degraded", ms, code, "; ".join(notes))
-    return Result("up", ms, code)
-
-
-def _text(response: httpx.Response, body: bytes) -> str:
-    try:
-        return body.decode(response.charset_encoding or "utf-8", errors="replace")
-    except LookupError:
-        return body.decode("utf-8", errors="replace")
-
-
-def _short(value: Any, limit: int = 60) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _days(days: float) -> str:
-    whole = round(days)
-    if whole < 1:
-        return "less than a day"
-    return "1 day" if whole == 1 else f"{whole} days"
-
-
 def _since(started: float) -> int:
     return round((time.perf_counter() - started) * 1000)
 
 
-def _host(monitor: Monitor) -> str:
-    if monitor.type == "tcp":
-        return monitor.host
-    try:
-        return httpx.URL(monitor.url).host
-    except httpx.InvalidURL:
-        return "the host"
-
-
-# --- explaining failures ----------------------------------------------------------------------
-
-
-def explain(exc: BaseException, host: str) -> str:
-    """A short reason for a failed attempt: never raw bytes from the other end."""
-    for cause in _causes(exc):
-        if isinstance(cause, ssl.SSLCertVerificationError):
-            return f"TLS: certificate verify failed: {cause.verify_message}"
-        if isinstance(cause, ssl.SSLError):
-            reason = (cause.reason or "handshake failed").replace("_", " ").lower()
-            return f"TLS: {reason}"
-        if isinstance(cause, socket.gaierror):
-            return f"DNS lookup failed for {host}"
-        if isinstance(cause, ConnectionRefusedError):
-            return "connection refused"
-        if isinstance(cause, ConnectionResetError | BrokenPipeError):
-            return "connection reset"
-    if isinstance(exc, httpx.RemoteProtocolError):
-        text = str(exc)
-        if "without sending a response" in text:
-            return "connection closed without a response"
-        if "without sending complete message body" in text:
-            return "connection closed before the body ended"
-        return "not an HTTP response"
-    if isinstance(exc, httpx.InvalidURL | UnicodeError | httpx.LocalProtocolError):
-        return "invalid request (check the url and headers)"
-    if isinstance(exc, httpx.UnsupportedProtocol):
-        return "unsupported URL scheme"
-    return f"{type(exc).__name__}: {exc}"[:120]
-
-
-def _causes(exc: BaseException) -> Iterator[BaseException]:
-    """The exception and everything it was raised from, exception groups opened."""
-    seen: set[int] = set()
-    todo = [exc]
-    while todo:
-        current = todo.pop(0)
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        if isinstance(current, BaseExceptionGroup):
-            todo.extend(current.exceptions)
-        todo.extend(e for e in (current.__cause__, current.__context__) if e is not None)
-
-
-# --- secrets in library logs ----------------------------------------------------------------
-
-
-class _MaskFilter(logging.Filter):
-    def __init__(self, masker: Masker) -> None:
-        super().__init__()
-        self.masker = masker
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg, record.args = self.masker(record.getMessage()), None
-        return True
-
-
-@contextlib.contextmanager
-def masked_library_logs(masker: Masker) -> Iterator[None]:
-    """httpx logs request URLs (at INFO): mask secrets there while checks run."""
-    if not masker:
-        yield
-        return
-    mask = _MaskFilter(masker)
-    loggers = [logging.getLogger(name) for name in LIBRARY_LOGGERS]
-    for logger in loggers:
-        logger.addFilter(mask)
-    try:
-        yield
-    finally:
-        for logger in loggers:
-            logger.removeFilter(mask)
-
-
 # --- the summary ----------------------------------------------------------------------------
-
-
-def _describe_result(result: Result) -> str:
-    parts = [result.status]
-    if result.ms is not None:
-        parts.append(f"{result.ms} ms")
-    if result.code is not None and not result.detail.startswith("HTTP "):
-        parts.append(f"HTTP {result.code}")
-    if result.detail:
-        parts.append(result.detail)
-    return " ".join(parts)
 
 
 def summary_lines(samples: Sequence[Sample], changes: Sequence[Change]) -> list[str]:

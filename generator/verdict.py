@@ -1,0 +1,207 @@
+"""Verdicts on one probe attempt: judge a response, or explain a failure in a few words.
+
+    judge(monitor, response, body, ms, expires) -> Result (up, degraded or down with a reason)
+    explain(exc, host) -> "connection refused", "DNS lookup failed for x.invalid", ...
+
+Reasons are short and never hold raw bytes from the other end; the probe masks secrets in
+them before they go anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import ssl
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from .config import Monitor
+from .store import Sample
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """The outcome of checking one monitor (a Sample without time, monitor and location)."""
+
+    status: str  # up | degraded | down
+    ms: int | None = None
+    code: int | None = None
+    detail: str = ""
+
+    def sample(self, monitor: str, time: datetime, location: str) -> Sample:
+        return Sample(time, monitor, location, self.status, self.ms, self.code, self.detail)
+
+    def __str__(self) -> str:
+        parts = [self.status]
+        if self.ms is not None:
+            parts.append(f"{self.ms} ms")
+        if self.code is not None and not self.detail.startswith("HTTP "):
+            parts.append(f"HTTP {self.code}")
+        return " ".join([*parts, self.detail]).rstrip()
+
+
+def down(detail: str, ms: int | None = None, code: int | None = None) -> Result:
+    return Result("down", ms, code, detail)
+
+
+# --- judging a response ----------------------------------------------------------------
+
+
+def judge(
+    monitor: Monitor, response: httpx.Response, body: bytes, ms: int, expires: datetime | None
+) -> Result:
+    """Down on the first unmet expectation; degraded when slow or the certificate is close."""
+    code = response.status_code
+    problem = body_problem(monitor, response, body)
+    if problem:
+        return down(problem, ms, code)
+    notes = []
+    if expires is not None:
+        days = (expires - datetime.now(UTC)).total_seconds() / 86400
+        if days < 0:
+            return down(f"certificate expired on {expires:%Y-%m-%d}", ms, code)
+        if days < monitor.cert_expiry_days:
+            notes.append(f"certificate expires in {_days(days)}")
+    return timed(monitor, ms, code, notes)
+
+
+def timed(monitor: Monitor, ms: int, code: int | None = None, notes: Iterable[str] = ()) -> Result:
+    """Up, or degraded when slower than degraded_ms or when notes say why."""
+    notes = list(notes)
+    if ms > monitor.degraded_ms:
+        notes.append(f"slow: {ms} ms > {monitor.degraded_ms} ms")
+    if notes:
+        return Result("degraded", ms, code, "; ".join(notes))
+    return Result("up", ms, code)
+
+
+def body_problem(monitor: Monitor, response: httpx.Response, body: bytes) -> str | None:
+    """What the status or body fails to meet, or None when every expectation holds."""
+    expect = monitor.expect
+    if not expect.status_ok(response.status_code):
+        return f"HTTP {response.status_code}"
+    if expect.contains is None and expect.not_contains is None and not expect.json:
+        return None
+    text = _text(response, body)
+    if expect.contains is not None and expect.contains not in text:
+        return f"body lacks {_short(expect.contains)}"
+    if expect.not_contains is not None and expect.not_contains in text:
+        return f"body contains {_short(expect.not_contains)}"
+    if expect.json:
+        return json_problem(text, expect.json)
+    return None
+
+
+def json_problem(text: str, wanted: Iterable[tuple[str, Any]]) -> str | None:
+    """Compare dotted paths of a JSON body with expected values."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return "body is not JSON"
+    for path, want in wanted:
+        try:
+            got = dig(data, path)
+        except LookupError:
+            return f"json {path}: missing"
+        if got != want or isinstance(got, bool) != isinstance(want, bool):
+            return f"json {path}: expected {_short(want)}, got {_short(got)}"
+    return None
+
+
+def dig(data: Any, path: str) -> Any:
+    """data at a dotted path: `checks.db` for nested keys, `items.0.id` for list items."""
+    if isinstance(data, dict) and path in data:
+        return data[path]  # a key that itself holds dots
+    node = data
+    for part in path.split("."):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.lstrip("-").isdigit():
+            node = node[int(part)]  # IndexError is a LookupError
+        else:
+            raise KeyError(path)
+    return node
+
+
+def _text(response: httpx.Response, body: bytes) -> str:
+    try:
+        return body.decode(response.charset_encoding or "utf-8", errors="replace")
+    except LookupError:
+        return body.decode("utf-8", errors="replace")
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 4] + "...'"
+
+
+def _days(days: float) -> str:
+    whole = round(days)
+    if whole < 1:
+        return "less than a day"
+    return "1 day" if whole == 1 else f"{whole} days"
+
+
+# --- explaining failures -----------------------------------------------------------------
+
+
+def explain(exc: BaseException, host: str) -> str:
+    """A short reason for a failed attempt: never raw bytes from the other end."""
+    for cause in causes(exc):
+        reason = _os_reason(cause, host)
+        if reason:
+            return reason
+    if isinstance(exc, httpx.RemoteProtocolError):
+        text = str(exc)
+        if "without sending a response" in text:
+            return "connection closed without a response"
+        if "without sending complete message body" in text:
+            return "connection closed before the body ended"
+        return "not an HTTP response"
+    if isinstance(exc, httpx.InvalidURL | UnicodeError | httpx.LocalProtocolError):
+        return "invalid request (check the url and headers)"
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return "unsupported URL scheme"
+    if isinstance(exc, httpx.DecodingError):
+        return "body could not be decoded"
+    if isinstance(exc, httpx.ConnectError):
+        return "connection failed"
+    if isinstance(exc, httpx.NetworkError):
+        return "connection failed while talking"
+    return type(exc).__name__
+
+
+def _os_reason(exc: BaseException, host: str) -> str | None:
+    """The reason an OS or TLS error gives, in the probe's words."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"TLS: certificate verify failed: {exc.verify_message}"
+    if isinstance(exc, ssl.SSLError):
+        return "TLS: " + (exc.reason or "handshake failed").replace("_", " ").lower()
+    if isinstance(exc, socket.gaierror):
+        return f"DNS lookup failed for {host}"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, ConnectionResetError | BrokenPipeError):
+        return "connection reset"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror.lower()
+    return None
+
+
+def causes(exc: BaseException) -> Iterator[BaseException]:
+    """The exception and everything it was raised from, exception groups opened."""
+    seen: set[int] = set()
+    todo = [exc]
+    while todo:
+        current = todo.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        if isinstance(current, BaseExceptionGroup):
+            todo.extend(current.exceptions)
+        todo.extend(e for e in (current.__cause__, current.__context__) if e is not None)
