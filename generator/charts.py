@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from .site import MonitorState
 
 SPARK_W, SPARK_H = 96, 24
+SPARK_HOURS = 24
 CHART_W, CHART_H = 720, 160
 
 
@@ -64,12 +65,26 @@ def path(values: Sequence[int | None], width: int, height: int, top: int) -> str
     return "".join(parts)
 
 
-def sparkline(values: Sequence[int | None]) -> str:
-    """Path data for the small response-time line on the index."""
-    known = [v for v in values if v is not None]
-    if len(known) < 2:
+def sparkline(hourly: Sequence[tuple[datetime, int, int]], now: datetime) -> str:
+    """Path data for the small line on the index: median per hour over the last 24 hours."""
+    medians = [p50 for p50, _ in _hour_slots(hourly, now, SPARK_HOURS) if p50 is not None]
+    if len(medians) < 2:
         return ""
-    return path(values, SPARK_W, SPARK_H - 2, max(known))
+    values = [p50 for p50, _ in _hour_slots(hourly, now, SPARK_HOURS)]
+    return path(values, SPARK_W, SPARK_H - 2, max(medians))
+
+
+def _hour_slots(
+    hourly: Sequence[tuple[datetime, int, int]], now: datetime, hours: int
+) -> list[tuple[int | None, int | None]]:
+    """(p50, p95) for each of the last `hours` hours up to now's hour, (None, None) if unmeasured."""
+    first = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=hours - 1)
+    slots: list[tuple[int | None, int | None]] = [(None, None)] * hours
+    for hour, p50, p95 in hourly:
+        index = int((hour - first).total_seconds() // 3600)
+        if 0 <= index < hours:
+            slots[index] = (p50, p95)
+    return slots
 
 
 def monitor_charts(state: MonitorState, now: datetime) -> list[Chart]:
@@ -79,12 +94,10 @@ def monitor_charts(state: MonitorState, now: datetime) -> list[Chart]:
 
 def hourly_chart(hourly: Sequence[tuple[datetime, int, int]], now: datetime) -> Chart:
     """Median and p95 per hour for the last 48 hours."""
-    first = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=47)
-    slots: list[tuple[int, int] | None] = [None] * 48
-    for hour, p50, p95 in hourly:
-        index = int((hour - first).total_seconds() // 3600)
-        if 0 <= index < 48:
-            slots[index] = (p50, p95)
+    slots = [
+        None if p50 is None or p95 is None else (p50, p95)
+        for p50, p95 in _hour_slots(hourly, now, 48)
+    ]
     return _chart("Last 48 hours, per hour", slots, "48 h ago", "now", "hour")
 
 

@@ -58,6 +58,8 @@ DAY_WORDS = {
 DAY_FROM_SEVERITY = {"minor": "degraded", "major": "partial", "critical": "major"}
 # A day whose uptime falls below this is a major outage even without an incident.
 MAJOR_DAY_UPTIME = 90.0
+# A day is degraded when at least this share of its counted samples was degraded.
+DEGRADED_DAY_SHARE = 0.1
 STALE_AFTER = timedelta(minutes=30)
 
 
@@ -206,7 +208,9 @@ def _sample_day_state(stats: Counts, value: float) -> str:
         return "major"
     if stats.down:
         return "partial"
-    return "degraded" if stats.degraded else "operational"
+    # A few slow checks are normal; a day turns "degraded" only when slowness was common.
+    slow_share = stats.degraded / (stats.up + stats.degraded + stats.down)
+    return "degraded" if slow_share >= DEGRADED_DAY_SHARE else "operational"
 
 
 def uptime_bar(
@@ -230,11 +234,13 @@ def uptime_bar(
 
 
 def day_text(day: date, state: str, value: float | None, titles: Sequence[str]) -> str:
-    """What a day's mark says: date, uptime or "No data", and its incidents."""
-    if value is not None:
-        measured = format_uptime(value)
-    else:
+    """What a day's mark says: date, uptime or "No data", its state unless fine, its incidents."""
+    if value is None:
         measured = "maintenance" if state == "maintenance" else "No data"
+    else:
+        measured = format_uptime(value)
+        if state != "operational":
+            measured += f", {DAY_WORDS[state].lower()}"
     return f"{day:%b} {day.day}: {measured}" + "".join(f"; {t}" for t in titles)
 
 

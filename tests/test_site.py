@@ -259,8 +259,8 @@ def test_maintenance_is_excluded_from_uptime(site: Path) -> None:
 
 def test_days_without_samples_say_no_data(site: Path) -> None:
     page = (site / "monitors/api.html").read_text(encoding="utf-8")
-    assert '<li class="n">Aug 26: No data<li' in page
-    assert ">Nov 22: 95.83%; API &lt;em&gt;outage&lt;/em&gt;" in page
+    assert "<li class=n>Aug 26: No data<li" in page
+    assert ">Nov 22: 95.83%, partial outage; API &lt;em&gt;outage&lt;/em&gt;" in page
 
 
 class Links(HTMLParser):

@@ -42,9 +42,13 @@ def test_path_breaks_at_gaps(values: list[int | None], d: str) -> None:
     assert charts.path(values, 10, 10, 10) == d
 
 
-def test_sparkline_needs_two_measured_points() -> None:
-    assert charts.sparkline([None, 100, None]) == ""
-    assert charts.sparkline([100, 200]) == "M0 11L96 0"
+def test_sparkline_is_the_last_24_hours() -> None:
+    hour = NOW.replace(minute=0)
+    assert charts.sparkline([(hour, 100, 100)], NOW) == ""
+    old = [(hour - timedelta(hours=24), 999, 999), (hour - timedelta(hours=30), 999, 999)]
+    assert charts.sparkline([*old, (hour, 100, 100)], NOW) == ""
+    recent = [(hour - timedelta(hours=23), 100, 150), (hour, 200, 300)]
+    assert charts.sparkline(recent, NOW) == "M0 11M96 0"
 
 
 def test_hourly_chart_places_hours_and_summarises() -> None:
