@@ -85,8 +85,8 @@ def test_compact_refuses_keep_days_below_two(tmp_path: Path) -> None:
     [
         ("site:\n  title: \x1f\nmonitors: []\n", "2: character '\\x1f' is not allowed in YAML"),
         (
-            "site:\n  title: T\n  description: 2026-02-30\nmonitors: []\n",
-            " YAML value error: day is out of range for month",
+            "site:\n  title: T\n  timezone: 2026-02-30\nmonitors: []\n",
+            "3: site.timezone: unknown time zone '2026-02-30' (use a name such as UTC or Europe/Berlin)",
         ),
         (
             "site:\n  title: [a\nmonitors: []\n",

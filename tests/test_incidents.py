@@ -244,7 +244,7 @@ def test_every_problem_is_reported_at_once_with_its_line() -> None:
         ),
         (
             "---\ntitle: x\nstarted: 2026-02-30T10:00:00Z\n---\n",
-            "x.md:1: front matter: day is out of range for month",
+            "x.md:3: started: must be an ISO 8601 time such as 2026-06-19T15:57:00Z, not '2026-02-30T10:00:00Z'",
         ),
         (
             "---\ntitle: ''\nstarted: 2026-06-19T15:57:00Z\n---\n",
