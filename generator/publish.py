@@ -25,7 +25,7 @@ import git
 from .config import Config, Masker, resolve_secrets
 from .errors import ConfigError, PublishError
 from .incidents import Change
-from .store import Sample
+from .store import Sample, sample_key
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +144,7 @@ def _changed(before: Snapshot, after: Snapshot) -> list[Path]:
 def commit_message(samples: Iterable[Sample], changes: Iterable[Change]) -> str:
     """'api down (HTTP 503); 41 up', 'probe: 42 up' or 'api recovered after 12 min; 42 up'."""
     samples = list(samples)
-    latest = {s.monitor: s for s in sorted(samples)}
+    latest = {s.monitor: s for s in sorted(samples, key=sample_key)}
     events = []
     for change in changes:
         if change.kind == "opened":

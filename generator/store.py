@@ -37,7 +37,7 @@ STATUSES = ("up", "degraded", "down")
 DAY_FILE_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.csv$")
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@dataclass(frozen=True, slots=True)
 class Sample:
     """One check of one monitor at one time."""
 
@@ -107,7 +107,7 @@ def append_samples(data_dir: Path, samples: Iterable[Sample]) -> list[Path]:
         path = day_path(data_dir, day)
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerows(to_row(s) for s in sorted(group))
+        writer.writerows(to_row(s) for s in sorted(group, key=sample_key))
         _append(path, buffer.getvalue())
         touched.append(path)
     return touched
@@ -205,7 +205,8 @@ def read_samples(
             continue
         found.update(read_day(path, problems))
     return sorted(
-        s for s in found if (start is None or s.time >= start) and (end is None or s.time < end)
+        (s for s in found if (start is None or s.time >= start) and (end is None or s.time < end)),
+        key=sample_key,
     )
 
 

@@ -19,6 +19,7 @@ from generator.store import (
     load_history,
     percentile,
     read_samples,
+    sample_key,
 )
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -147,7 +148,7 @@ def test_recent_is_48_hours_sorted_and_hourly_has_p50_and_p95(tmp_path: Path) ->
     hour.append(sample("2026-11-23T10:30", "down", None))
     append_samples(data, [*older, *hour])
     result = load_history(data, NOW, NO_WINDOWS)
-    assert result.recent["api"] == sorted([older[1], *hour])
+    assert result.recent["api"] == sorted([older[1], *hour], key=sample_key)
     assert result.hourly["api"] == [
         (at("2026-11-21T12:00"), 40, 40),
         (at("2026-11-23T10:00"), 20, 30),
