@@ -58,12 +58,14 @@ import datetime as dt
 import ipaddress
 import json as jsonlib
 import os
+import shutil
 import socket
 import ssl
 import struct
 import sys
 import tempfile
 import threading
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -343,8 +345,9 @@ class Certificates:
         import trustme
 
         self.ca = trustme.CA()
-        self._dir = tempfile.TemporaryDirectory(prefix="upwatch-certs-")
-        self.ca_file = Path(self._dir.name) / "ca.pem"
+        self.folder = Path(tempfile.mkdtemp(prefix="upwatch-certs-"))
+        weakref.finalize(self, shutil.rmtree, self.folder, True)
+        self.ca_file = self.folder / "ca.pem"
         self.ca.cert_pem.write_to_path(str(self.ca_file))
 
     def client_context(self) -> ssl.SSLContext:
@@ -370,9 +373,8 @@ class Certificates:
         """A self-signed certificate no CA vouches for."""
         cert_pem, key_pem = _self_signed_pem()
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        folder = Path(self._dir.name)
-        (folder / "self.pem").write_bytes(cert_pem + key_pem)
-        ctx.load_cert_chain(str(folder / "self.pem"))
+        (self.folder / "self.pem").write_bytes(cert_pem + key_pem)
+        ctx.load_cert_chain(str(self.folder / "self.pem"))
         return ctx
 
     def _server(self, **validity: dt.datetime) -> ssl.SSLContext:
