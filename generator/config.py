@@ -7,18 +7,17 @@ probe time, and `Masker` keeps their values out of every output.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-
+from . import checks as ck
+from .checks import Checker
 from .errors import ConfigError, Problem, display_path
+from .yamlfile import LineDict, LineList, parse_yaml
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 SECRET_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -200,207 +199,9 @@ def resolve_secrets(
     return resolved, Masker(env[n] for n in used)
 
 
-# --- reading YAML with line numbers -------------------------------------------------
-
-
-class LineDict(dict[str, Any]):
-    """A mapping from YAML that remembers the line of itself and of each key."""
-
-    line: int = 0
-    key_lines: dict[str, int]
-
-
-class LineList(list[Any]):
-    """A sequence from YAML that remembers the line of itself and of each item."""
-
-    line: int = 0
-    item_lines: list[int]
-
-
-def _construct(
-    node: yaml.Node, loader: yaml.SafeLoader, problems: list[Problem], where: str
-) -> Any:
-    """Turn a composed YAML node into plain values that keep their line numbers."""
-    if isinstance(node, yaml.MappingNode):
-        loader.flatten_mapping(node)
-        out = LineDict()
-        out.line = node.start_mark.line + 1
-        out.key_lines = {}
-        for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            line = key_node.start_mark.line + 1
-            if not isinstance(key, str):
-                key = str(key)
-            if key in out:
-                problems.append(Problem(where, line, f"{key}: duplicate key"))
-            out[key] = _construct(value_node, loader, problems, where)
-            out.key_lines[key] = line
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        seq = LineList(_construct(n, loader, problems, where) for n in node.value)
-        seq.line = node.start_mark.line + 1
-        seq.item_lines = [n.start_mark.line + 1 for n in node.value]
-        return seq
-    try:
-        return loader.construct_object(node, deep=True)
-    except ValueError:  # e.g. 2026-02-30: not a date, so it stays text for the checks to judge
-        return node.value
-
-
-def parse_yaml(text: str, where: str) -> tuple[Any, list[Problem]]:
-    """Parse YAML into line-aware values; syntax errors become problems with line and column."""
-    problems: list[Problem] = []
-    try:
-        loader = yaml.SafeLoader(text)
-    except yaml.reader.ReaderError as exc:  # a control character is refused before parsing
-        line = text.count("\n", 0, exc.position) + 1
-        return None, [
-            Problem(where, line, f"character {chr(exc.character)!r} is not allowed in YAML")
-        ]
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None, problems
-        return _construct(node, loader, problems, where), problems
-    except yaml.YAMLError as exc:
-        return None, [_yaml_problem(exc, where)]
-    finally:
-        loader.dispose()
-
-
-def _yaml_problem(exc: yaml.YAMLError, where: str) -> Problem:
-    """A YAML error as a problem that keeps its line and column."""
-    if isinstance(exc, yaml.MarkedYAMLError):
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        column = f"column {mark.column + 1}: " if mark else ""
-        return Problem(where, line, f"{column}YAML syntax error: {exc.problem}")
-    if isinstance(exc, yaml.reader.ReaderError):
-        return Problem(
-            where,
-            None,
-            f"character {exc.character!r} at position {exc.position} is not allowed in YAML",
-        )
-    return Problem(where, None, f"YAML error: {exc}")
-
-
-# --- validation --------------------------------------------------------------------
-
-
-class _Checker:
-    """Collects problems while reading one mapping at a time."""
-
-    def __init__(self, where: str) -> None:
-        self.where = where
-        self.problems: list[Problem] = []
-
-    def add(self, line: int | None, key: str, message: str) -> None:
-        self.problems.append(Problem(self.where, line or None, f"{key}: {message}"))
-
-    def mapping(self, value: Any, key: str, line: int | None, known: Iterable[str]) -> LineDict:
-        """Check that value is a mapping with only known keys; return it (or an empty one)."""
-        if value is None:
-            value = LineDict()
-            value.key_lines = {}
-        if not isinstance(value, LineDict):
-            self.add(line, key, f"must be a mapping, not {_kind(value)}")
-            empty = LineDict()
-            empty.key_lines = {}
-            return empty
-        known = list(known)
-        for name in value:
-            if name not in known:
-                hint = difflib.get_close_matches(name, known, n=1)
-                tip = f" (did you mean '{hint[0]}'?)" if hint else ""
-                self.add(value.key_lines[name], _join(key, name), f"unknown key{tip}")
-        return value
-
-    def get(
-        self,
-        data: LineDict,
-        key: str,
-        name: str,
-        check: Callable[[Any], str | None],
-        default: Any,
-    ) -> Any:
-        """Read data[name] through check (returns an error text or None)."""
-        if name not in data:
-            return default
-        value = data[name]
-        error = check(value)
-        if error:
-            self.add(data.key_lines.get(name, data.line), _join(key, name), error)
-            return default
-        return value
-
-
-def _join(prefix: str, name: str) -> str:
-    return f"{prefix}.{name}" if prefix else name
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "empty"
-    return {
-        LineDict: "a mapping",
-        LineList: "a list",
-        str: "text",
-        bool: "true/false",
-        int: "a number",
-        float: "a number",
-    }.get(type(value), type(value).__name__)
-
-
-def _text(value: Any) -> str | None:
-    return None if isinstance(value, str) else f"must be text, not {_kind(value)}"
-
-
-def _flag(value: Any) -> str | None:
-    return None if isinstance(value, bool) else f"must be true or false, not {_kind(value)}"
-
-
-def _whole(low: int, high: int | None = None) -> Callable[[Any], str | None]:
-    def check(value: Any) -> str | None:
-        if isinstance(value, bool) or not isinstance(value, int):
-            return f"must be a whole number, not {_kind(value)}"
-        if value < low or (high is not None and value > high):
-            span = f"from {low} to {high}" if high is not None else f"{low} or more"
-            return f"must be {span}, not {value}"
-        return None
-
-    return check
-
-
-def _positive(value: Any) -> str | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return f"must be a number of seconds, not {_kind(value)}"
-    return None if value > 0 else f"must be greater than 0, not {value}"
-
-
-def _one_of(*choices: str) -> Callable[[Any], str | None]:
-    def check(value: Any) -> str | None:
-        if value in choices:
-            return None
-        hint = difflib.get_close_matches(str(value), choices, n=1)
-        tip = f" (did you mean '{hint[0]}'?)" if hint else ""
-        return f"must be one of {', '.join(choices)}, not {value!r}{tip}"
-
-    return check
-
-
-def _timezone(value: Any) -> str | None:
-    if not isinstance(value, str):
-        return f"must be a time zone name such as Europe/Berlin, not {_kind(value)}"
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        return f"unknown time zone {value!r} (use a name such as UTC or Europe/Berlin)"
-    return None
-
-
 def _http_url(value: Any) -> str | None:
     if not isinstance(value, str):
-        return f"must be text, not {_kind(value)}"
+        return f"must be text, not {ck.kind(value)}"
     if not re.match(r"^https?://[^/\s]+", value):
         return f"must start with http:// or https:// and name a host, not {SECRET_RE.sub(MASK, value)!r}"
     return None
@@ -442,33 +243,33 @@ EXPECT_KEYS = ("status", "contains", "not_contains", "json")
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 PROBE_CHECKS: dict[str, Callable[[Any], str | None]] = {
-    "timeout": _positive,
-    "retries": _whole(0, 10),
-    "degraded_ms": _whole(1),
-    "failure_threshold": _whole(1),
-    "success_threshold": _whole(1),
-    "severity": _one_of(*SEVERITIES),
-    "incident_on_degraded": _flag,
-    "concurrency": _whole(1, 10000),
+    "timeout": ck.positive,
+    "retries": ck.whole(0, 10),
+    "degraded_ms": ck.whole(1),
+    "failure_threshold": ck.whole(1),
+    "success_threshold": ck.whole(1),
+    "severity": ck.one_of(*SEVERITIES),
+    "incident_on_degraded": ck.flag,
+    "concurrency": ck.whole(1, 10000),
 }
 
 
-def _read_site(c: _Checker, raw: LineDict, line: int) -> Site:
+def _read_site(c: Checker, raw: LineDict, line: int) -> Site:
     data = c.mapping(raw.get("site"), "site", line, SITE_KEYS)
     if "title" not in data:
         c.add(data.line or line, "site.title", "is required")
-    title = c.get(data, "site", "title", _text, "Status")
+    title = c.get(data, "site", "title", ck.text, "Status")
     return Site(
         title=title,
-        description=c.get(data, "site", "description", _text, ""),
+        description=c.get(data, "site", "description", ck.text, ""),
         url=c.get(data, "site", "url", _http_url, "").rstrip("/"),
-        cname=c.get(data, "site", "cname", _text, ""),
-        timezone=c.get(data, "site", "timezone", _timezone, "UTC"),
-        allow_html=c.get(data, "site", "allow_html", _flag, False),
+        cname=c.get(data, "site", "cname", ck.text, ""),
+        timezone=c.get(data, "site", "timezone", ck.timezone, "UTC"),
+        allow_html=c.get(data, "site", "allow_html", ck.flag, False),
     )
 
 
-def _read_defaults(c: _Checker, raw: LineDict, line: int) -> Defaults:
+def _read_defaults(c: Checker, raw: LineDict, line: int) -> Defaults:
     data = c.mapping(raw.get("defaults"), "defaults", line, DEFAULT_KEYS)
     base = Defaults()
     values = {
@@ -478,7 +279,7 @@ def _read_defaults(c: _Checker, raw: LineDict, line: int) -> Defaults:
     return Defaults(**values)
 
 
-def _read_expect(c: _Checker, value: Any, key: str, line: int) -> Expect:
+def _read_expect(c: Checker, value: Any, key: str, line: int) -> Expect:
     data = c.mapping(value, key, line, EXPECT_KEYS)
     statuses: list[int | str] = []
     raw_status = data.get("status", ["2xx"])
@@ -499,13 +300,13 @@ def _read_expect(c: _Checker, value: Any, key: str, line: int) -> Expect:
         c.add(
             data.key_lines["json"],
             f"{key}.json",
-            f"must map dotted paths to values, not {_kind(json_data)}",
+            f"must map dotted paths to values, not {ck.kind(json_data)}",
         )
         json_data = {}
     return Expect(
         status=tuple(statuses) or ("2xx",),
-        contains=c.get(data, key, "contains", _text, None),
-        not_contains=c.get(data, key, "not_contains", _text, None),
+        contains=c.get(data, key, "contains", ck.text, None),
+        not_contains=c.get(data, key, "not_contains", ck.text, None),
         json=tuple((str(k), _plain(v)) for k, v in json_data.items()),
     )
 
@@ -530,28 +331,28 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _read_headers(c: _Checker, value: Any, key: str, line: int) -> tuple[tuple[str, str], ...]:
+def _read_headers(c: Checker, value: Any, key: str, line: int) -> tuple[tuple[str, str], ...]:
     if not isinstance(value, LineDict):
-        c.add(line, key, f"must be a mapping of header names to text, not {_kind(value)}")
+        c.add(line, key, f"must be a mapping of header names to text, not {ck.kind(value)}")
         return ()
     headers = []
     for name, text in value.items():
         if isinstance(text, bool) or not isinstance(text, str | int | float):
-            c.add(value.key_lines[name], f"{key}.{name}", f"must be text, not {_kind(text)}")
+            c.add(value.key_lines[name], f"{key}.{name}", f"must be text, not {ck.kind(text)}")
             continue
         headers.append((name, str(text)))
     return tuple(headers)
 
 
 def _read_monitor(
-    c: _Checker, value: Any, index: int, line: int, defaults: Defaults
+    c: Checker, value: Any, index: int, line: int, defaults: Defaults
 ) -> Monitor | None:
     key = f"monitors[{index}]"
     if not isinstance(value, LineDict):
         c.add(
             line,
             key,
-            f"must be a mapping with at least id and url (or host and port), not {_kind(value)}",
+            f"must be a mapping with at least id and url (or host and port), not {ck.kind(value)}",
         )
         return None
     mid = value.get("id")
@@ -567,15 +368,15 @@ def _read_monitor(
         data,
         key,
         "type",
-        _one_of("http", "tcp"),
+        ck.one_of("http", "tcp"),
         "tcp" if "host" in data and "url" not in data else "http",
     )
     probe = {k: c.get(data, key, k, PROBE_CHECKS[k], getattr(defaults, k)) for k in PROBE_KEYS}
     probe["timeout"] = float(probe["timeout"])
     fields: dict[str, Any] = {
-        "name": c.get(data, key, "name", _text, mid or ""),
-        "group": c.get(data, key, "group", _text, ""),
-        "description": c.get(data, key, "description", _text, ""),
+        "name": c.get(data, key, "name", ck.text, mid or ""),
+        "group": c.get(data, key, "group", ck.text, ""),
+        "description": c.get(data, key, "description", ck.text, ""),
     }
     if kind == "http":
         for wrong in ("host", "port"):
@@ -587,7 +388,7 @@ def _read_monitor(
                 )
         if "url" not in data:
             c.add(data.line, f"{key}.url", "is required for an http monitor")
-        method = c.get(data, key, "method", lambda v: _one_of(*METHODS)(str(v).upper()), "GET")
+        method = c.get(data, key, "method", lambda v: ck.one_of(*METHODS)(str(v).upper()), "GET")
         fields |= {
             "url": c.get(data, key, "url", _http_url, ""),
             "method": str(method).upper(),
@@ -596,13 +397,13 @@ def _read_monitor(
             )
             if "headers" in data
             else (),
-            "body": c.get(data, key, "body", _text, None),
+            "body": c.get(data, key, "body", ck.text, None),
             "expect": _read_expect(
                 c, data.get("expect"), f"{key}.expect", data.key_lines.get("expect", data.line)
             ),
-            "max_redirects": c.get(data, key, "max_redirects", _whole(0, 30), 5),
-            "verify_tls": c.get(data, key, "verify_tls", _flag, True),
-            "cert_expiry_days": c.get(data, key, "cert_expiry_days", _whole(0), 14),
+            "max_redirects": c.get(data, key, "max_redirects", ck.whole(0, 30), 5),
+            "verify_tls": c.get(data, key, "verify_tls", ck.flag, True),
+            "cert_expiry_days": c.get(data, key, "cert_expiry_days", ck.whole(0), 14),
         }
     else:
         for wrong in HTTP_KEYS:
@@ -616,15 +417,15 @@ def _read_monitor(
             if needed not in data:
                 c.add(data.line, f"{key}.{needed}", "is required for a tcp monitor")
         fields |= {
-            "host": c.get(data, key, "host", _text, ""),
-            "port": c.get(data, key, "port", _whole(1, 65535), 0),
+            "host": c.get(data, key, "host", ck.text, ""),
+            "port": c.get(data, key, "port", ck.whole(1, 65535), 0),
         }
     if not mid:
         return None
     return Monitor(id=mid, type=kind, **fields, **probe)
 
 
-def _read_publish(c: _Checker, raw: LineDict, line: int) -> Publish:
+def _read_publish(c: Checker, raw: LineDict, line: int) -> Publish:
     data = c.mapping(raw.get("publish"), "publish", line, ("author",))
 
     def author(value: Any) -> str | None:
@@ -637,7 +438,7 @@ def _read_publish(c: _Checker, raw: LineDict, line: int) -> Publish:
 
 def validate(raw: Any, where: str) -> tuple[Config | None, list[Problem]]:
     """Check parsed status.yml data; return the Config (when sound) and every problem found."""
-    c = _Checker(where)
+    c = Checker(where)
     if not isinstance(raw, LineDict):
         c.add(1, "status.yml", "must be a mapping with site and monitors")
         return None, c.problems
@@ -653,7 +454,7 @@ def validate(raw: Any, where: str) -> tuple[Config | None, list[Problem]]:
         items = LineList()
         items.item_lines = []
     elif not isinstance(items, LineList):
-        c.add(raw.key_lines["monitors"], "monitors", f"must be a list, not {_kind(items)}")
+        c.add(raw.key_lines["monitors"], "monitors", f"must be a list, not {ck.kind(items)}")
         items = LineList()
         items.item_lines = []
     seen: dict[str, int] = {}

@@ -10,7 +10,6 @@ from typing import Any
 
 import yaml
 
-from .config import LineDict, LineList, parse_yaml
 from .errors import IncidentError, Problem
 from .incident_file import (
     ENTRY_RE,
@@ -32,6 +31,7 @@ from .incident_file import (
     strip_blank_lines,
 )
 from .store import format_time
+from .yamlfile import LineDict, LineList, parse_yaml
 
 
 def parse(text: str, path: Path, monitor_ids: Iterable[str] | None = None) -> Incident:

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from . import store
-from .config import Config, LineDict, Monitor, parse_yaml
+from .config import Config, Monitor
 from .errors import IncidentError, Problem, display_path
 from .incident_check import did_you_mean, parse, read
 from .incident_file import (
@@ -32,6 +32,7 @@ from .incident_file import (
     render,
 )
 from .outages import Outage, Window, duration, inside, outages, plan, points
+from .yamlfile import LineDict, parse_yaml
 
 __all__ = [
     "SEVERITIES",

@@ -1,0 +1,122 @@
+"""Checks for values read from YAML, collecting every problem as `path:line: key: message`."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import Problem
+from .yamlfile import LineDict, LineList
+
+
+class Checker:
+    """Collects problems while reading one mapping at a time."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+        self.problems: list[Problem] = []
+
+    def add(self, line: int | None, key: str, message: str) -> None:
+        self.problems.append(Problem(self.where, line or None, f"{key}: {message}"))
+
+    def mapping(self, value: Any, key: str, line: int | None, known: Iterable[str]) -> LineDict:
+        """Check that value is a mapping with only known keys; return it (or an empty one)."""
+        if value is None:
+            value = LineDict()
+            value.key_lines = {}
+        if not isinstance(value, LineDict):
+            self.add(line, key, f"must be a mapping, not {kind(value)}")
+            empty = LineDict()
+            empty.key_lines = {}
+            return empty
+        known = list(known)
+        for name in value:
+            if name not in known:
+                hint = difflib.get_close_matches(name, known, n=1)
+                tip = f" (did you mean '{hint[0]}'?)" if hint else ""
+                self.add(value.key_lines[name], join(key, name), f"unknown key{tip}")
+        return value
+
+    def get(
+        self,
+        data: LineDict,
+        key: str,
+        name: str,
+        check: Callable[[Any], str | None],
+        default: Any,
+    ) -> Any:
+        """Read data[name] through check (returns an error text or None)."""
+        if name not in data:
+            return default
+        value = data[name]
+        error = check(value)
+        if error:
+            self.add(data.key_lines.get(name, data.line), join(key, name), error)
+            return default
+        return value
+
+
+def join(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
+
+
+def kind(value: Any) -> str:
+    if value is None:
+        return "empty"
+    return {
+        LineDict: "a mapping",
+        LineList: "a list",
+        str: "text",
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+    }.get(type(value), type(value).__name__)
+
+
+def text(value: Any) -> str | None:
+    return None if isinstance(value, str) else f"must be text, not {kind(value)}"
+
+
+def flag(value: Any) -> str | None:
+    return None if isinstance(value, bool) else f"must be true or false, not {kind(value)}"
+
+
+def whole(low: int, high: int | None = None) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return f"must be a whole number, not {kind(value)}"
+        if value < low or (high is not None and value > high):
+            span = f"from {low} to {high}" if high is not None else f"{low} or more"
+            return f"must be {span}, not {value}"
+        return None
+
+    return check
+
+
+def positive(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f"must be a number of seconds, not {kind(value)}"
+    return None if value > 0 else f"must be greater than 0, not {value}"
+
+
+def one_of(*choices: str) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        if value in choices:
+            return None
+        hint = difflib.get_close_matches(str(value), choices, n=1)
+        tip = f" (did you mean '{hint[0]}'?)" if hint else ""
+        return f"must be one of {', '.join(choices)}, not {value!r}{tip}"
+
+    return check
+
+
+def timezone(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return f"must be a time zone name such as Europe/Berlin, not {kind(value)}"
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"unknown time zone {value!r} (use a name such as UTC or Europe/Berlin)"
+    return None
