@@ -88,6 +88,11 @@ def now_option(f: F) -> F:
     )(f)
 
 
+def _quiet() -> bool:
+    """Whether -q was given: commands then print only their one-line result."""
+    return bool(click.get_current_context().find_root().ensure_object(dict).get("verbosity", 0) < 0)
+
+
 def _now(value: datetime | None) -> datetime:
     return (value or datetime.now(UTC)).replace(microsecond=0)
 
@@ -139,7 +144,8 @@ def probe(
         changes = publish.record(config, samples, apply, push=push)
     else:
         changes = apply()
-    for line in probing.summary_lines(samples, changes):
+    lines = probing.summary_lines(samples, changes)
+    for line in lines[-1:] if _quiet() else lines:
         click.echo(line)
 
 

@@ -100,3 +100,18 @@ def test_unreadable_yaml_is_a_clean_error(tmp_path: Path, text: str, message: st
     code, out = run("check", "--config", str(config))
     assert code == 1
     assert out.strip() == f"{config}:{message}"
+
+
+@pytest.mark.parametrize(("flags", "lines"), [((), 2), (("-q",), 1)])
+def test_probe_prints_a_table_or_with_q_only_the_totals(
+    tmp_path: Path, flags: tuple[str, ...], lines: int
+) -> None:
+    config = tmp_path / "status.yml"
+    config.write_text(
+        "site:\n  title: T\nmonitors:\n  - id: db\n    type: tcp\n    host: 127.0.0.1\n    port: 9\n"
+        "    timeout: 1\n    retries: 0\n"
+    )
+    code, out = run(*flags, "probe", "--config", str(config), "--now", "2026-11-23T10:00:00Z")
+    assert code == 0, out
+    assert len(out.strip().splitlines()) == lines
+    assert out.strip().splitlines()[-1] == "1 monitor: 0 up, 0 degraded, 1 down"
