@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Callable, Iterable
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -85,6 +86,8 @@ def flag(value: Any) -> str | None:
 
 def whole(low: int, high: int | None = None) -> Callable[[Any], str | None]:
     def check(value: Any) -> str | None:
+        if isinstance(value, float):
+            return f"must be a whole number, not {value:g}"
         if isinstance(value, bool) or not isinstance(value, int):
             return f"must be a whole number, not {kind(value)}"
         if value < low or (high is not None and value > high):
@@ -98,6 +101,8 @@ def whole(low: int, high: int | None = None) -> Callable[[Any], str | None]:
 def positive(value: Any) -> str | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return f"must be a number of seconds, not {kind(value)}"
+    if not math.isfinite(value):
+        return f"must be a finite number of seconds, not {value}"
     return None if value > 0 else f"must be greater than 0, not {value}"
 
 

@@ -7,12 +7,14 @@ probe time, and `Masker` keeps their values out of every output.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 from . import checks as ck
 from .checks import Checker
@@ -153,19 +155,41 @@ def builtin_templates_dir() -> Path:
 
 
 class Masker:
-    """Replaces secret values with *** in any text that may reach a file or output."""
+    """Replaces secret values with *** in any text that may reach a file or output.
+
+    A secret may come back changed: a host name lower-cased, a URL percent-encoded, a value
+    escaped by repr(). Each of those forms is masked too, in any letter case.
+    """
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
-        # Longest first, so a secret that contains another is masked whole.
         self.secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+        forms = {form for s in self.secrets for form in _secret_forms(s)}
+        # Longest first, so a secret that contains another is masked whole.
+        ordered = sorted(forms, key=len, reverse=True)
+        self.pattern = re.compile("|".join(map(re.escape, ordered)), re.IGNORECASE)
 
     def __call__(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, MASK)
-        return text
+        if not self.secrets:
+            return text
+        return self.pattern.sub(MASK, text)
 
     def __bool__(self) -> bool:
         return bool(self.secrets)
+
+
+def _secret_forms(secret: str) -> set[str]:
+    """The ways a secret value may be written back by a URL, a library or repr()."""
+    forms = {
+        secret,
+        quote(secret, safe=""),
+        quote(secret, safe="/:@!$&'()*+,;="),
+        quote_plus(secret),
+        secret.encode("unicode_escape").decode("ascii"),
+        repr(secret)[1:-1],
+    }
+    with contextlib.suppress(UnicodeError):
+        forms.add(secret.encode("idna").decode("ascii"))  # a host name as DNS sees it
+    return {f for f in forms if f}
 
 
 def resolve_secrets(
@@ -484,13 +508,20 @@ def load_config(path: Path | str = "status.yml") -> Config:
     path = Path(path)
     where = display_path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(
             [Problem(where, None, "no such file (create it, or pass --config)")]
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([Problem(where, None, f"cannot read: {exc}")]) from None
+    except OSError as exc:
+        raise ConfigError([Problem(where, None, f"cannot read: {exc.strerror or exc}")]) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(
+            [Problem(where, line, "not UTF-8 text (save the file as UTF-8)")]
+        ) from None
     raw, problems = parse_yaml(text, where)
     if problems:
         raise ConfigError(problems)

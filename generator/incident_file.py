@@ -215,7 +215,8 @@ def outside_fences(lines: list[str], start: int, end: int) -> Iterator[int]:
 def locate(text: str) -> tuple[Source | None, list[Problem]]:
     """Find the front matter and the Updates section; problems have no path yet."""
     lines = split_lines(text)
-    if not lines or lines[0].strip() != "---":
+    # An editor on Windows may start the file with a byte order mark; it is not text.
+    if not lines or lines[0].lstrip("\ufeff").strip() != "---":
         example = "'---', then lines such as 'title: API outage', then '---'"
         return None, [Problem("", 1, f"missing front matter: the file must start with {example}")]
     front_end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), 0)

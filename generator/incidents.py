@@ -83,9 +83,14 @@ def read_file(path: Path, config: Config) -> tuple[Incident | None, list[Problem
     """One incident file and its problems."""
     where = display_path(path, config.root)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [Problem(where, None, f"cannot read: {exc}")]
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem(where, None, f"cannot read: {exc.strerror or exc}")]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return None, [Problem(where, line, "not UTF-8 text (save the file as UTF-8)")]
     return read(text, path, [m.id for m in config.monitors], where)
 
 

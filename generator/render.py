@@ -8,6 +8,8 @@ way back to the site's top ("" or "../"), so links work under any base path.
 from __future__ import annotations
 
 import hashlib
+import html
+import re
 import traceback
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
 ASSETS = "assets"
 PAST_DAYS = 14
 SAFE_SCHEMES = {"", "http", "https", "mailto"}
+URL_NOISE_RE = re.compile(r"[\x00-\x20\x7f]")  # browsers strip or ignore these in a URL
 
 
 def pages(config: Config, summary: Summary) -> Files:
@@ -215,21 +218,26 @@ class _SafeLinks(markdown.treeprocessors.Treeprocessor):
     def run(self, root: ElementTree.Element) -> None:
         for parent in root.iter():
             for child in list(parent):
-                if child.tag == "a" and not _safe_url(child.get("href", "")):
-                    child.attrib.pop("href", None)
-                elif child.tag == "img" and not _local_url(child.get("src", "")):
+                if child.tag == "img" and not _local_url(child.get("src", "")):
                     # A picture from another host would make every visit call that host.
                     child.tag = "a"
                     child.text = child.get("alt") or child.get("src")
                     child.attrib = {"href": child.get("src", "")}
+                if child.tag == "a" and not _safe_url(child.get("href", "")):
+                    child.attrib.pop("href", None)
+
+
+def _as_browser_reads(url: str) -> str:
+    """A link target as a browser takes it: entities decoded, spaces dropped, \\ read as /."""
+    return URL_NOISE_RE.sub("", html.unescape(url)).replace("\\", "/")
 
 
 def _safe_url(url: str) -> bool:
-    return urlsplit(url.strip()).scheme.lower() in SAFE_SCHEMES
+    return urlsplit(_as_browser_reads(url)).scheme.lower() in SAFE_SCHEMES
 
 
 def _local_url(url: str) -> bool:
-    parts = urlsplit(url.strip())
+    parts = urlsplit(_as_browser_reads(url))
     return not parts.scheme and not parts.netloc
 
 

@@ -1,0 +1,296 @@
+"""Hostile input through the real CLI: secrets that come back changed, script-like links,
+odd incident files, broken config values and damaged day files.
+
+Every test writes a fixture repository in tmp_path and runs `upwatch` on it; servers are
+on 127.0.0.1 only, and the one host name looked up ends in `.invalid` (fails without traffic).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from localserver import LocalServer, Reply
+
+from generator.cli import main
+from generator.config import Masker
+from generator.render import render_markdown
+
+HEADER = "time,monitor,location,status,ms,code,detail\n"
+
+
+def cli(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    """Run upwatch in-process; exit code and everything it printed (stdout and stderr)."""
+    result = CliRunner().invoke(main, list(args), env=env)
+    return result.exit_code, result.output
+
+
+def repo(root: Path, monitors: str, site: str = "site: {title: Hostile}\n") -> Path:
+    """A fixture repository with the given monitors block; returns its status.yml."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "incidents").mkdir(exist_ok=True)
+    config = root / "status.yml"
+    config.write_text(
+        site + "defaults: {timeout: 1, retries: 0, failure_threshold: 1}\n" + monitors
+    )
+    return config
+
+
+def every_text(root: Path) -> str:
+    """All text below root (data, incidents, site, git objects excluded), joined."""
+    return "\n".join(
+        p.read_text(errors="replace")
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and ".git" not in p.parts
+    )
+
+
+# --- secrets ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("secret", "text"),
+    [
+        ("MyHiddenHost", "DNS lookup failed for myhiddenhost.invalid"),
+        ("Sec ret/Val", "GET http://h/?k=Sec%20ret%2FVal"),
+        ("Sec ret/Val", "GET http://h/Sec%20ret/Val"),
+        ("Sec ret/Val", "form k=Sec+ret%2FVal"),
+        ('quo"te\\back', "got 'quo\"te\\\\back'"),
+        ("bücher", "DNS lookup failed for xn--bcher-kva.invalid"),
+    ],
+)
+def test_masker_masks_a_secret_in_the_forms_it_comes_back_in(secret: str, text: str) -> None:
+    masked = Masker([secret])(text)
+    assert "***" in masked
+    assert secret.lower()[:3] not in masked.lower().replace("***", "")
+
+
+def test_masker_masks_the_longest_secret_whole_and_leaves_other_text() -> None:
+    mask = Masker(["abc", "abcdef"])
+    assert mask("x abcdef y ABC z") == "x *** y *** z"
+    assert Masker()("nothing to hide") == "nothing to hide"
+
+
+def test_a_secret_host_name_never_reaches_files_or_output(tmp_path: Path) -> None:
+    config = repo(tmp_path, "monitors:\n  - id: dns\n    url: http://${HOST_SECRET}.invalid/\n")
+    env = {"HOST_SECRET": "MyHiddenHost"}
+    code, output = cli(
+        "-v", "probe", "--config", str(config), "--now", "2026-11-23T10:00:00Z", env=env
+    )
+    assert code == 0, output
+    built, build_output = cli("build", "--config", str(config), "--now", "2026-11-23T10:01:00Z")
+    assert built == 0, build_output
+    assert "DNS lookup failed for ***.invalid" in output
+    everything = (output + every_text(tmp_path)).lower()
+    assert "myhiddenhost" not in everything
+    assert "DNS lookup failed for ***.invalid" in (tmp_path / "data" / "2026-11-23.csv").read_text()
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
+        cwd=root,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
+def test_secrets_echoed_by_a_server_stay_out_of_samples_commits_and_site(tmp_path: Path) -> None:
+    secret = "Tok en/42"
+    with LocalServer() as server:
+        server.route("/echo", Reply.json({"status": f"Bearer {secret}"}))
+        server.route("/gone", Reply.redirect(f"http://127.0.0.1:1/x?t={secret}"))
+        config = repo(
+            tmp_path,
+            "monitors:\n"
+            f"  - id: echo\n    url: {server.url('/echo')}?k=${{TOKEN}}\n"
+            '    headers: {Authorization: "Bearer ${TOKEN}"}\n'
+            "    expect: {json: {status: UP}}\n"
+            f"  - id: gone\n    url: {server.url('/gone')}\n"
+            '    headers: {X-Key: "${TOKEN}"}\n',
+        )
+        git(tmp_path, "init", "-q")
+        git(tmp_path, "commit", "-q", "--allow-empty", "-m", "start")
+        for minute in ("00", "05"):
+            now = f"2026-11-23T10:{minute}:00Z"
+            code, output = cli(
+                "-v",
+                "probe",
+                "--commit",
+                "--config",
+                str(config),
+                "--now",
+                now,
+                env={"TOKEN": secret},
+            )
+            assert code == 0, output
+            assert secret not in output
+    assert cli("build", "--config", str(config), "--now", "2026-11-23T10:06:00Z")[0] == 0
+    history = git(tmp_path, "log", "-p", "--format=%B")
+    assert "got 'Bearer ***'" in history
+    for text in (history, every_text(tmp_path)):
+        for form in (secret, "Tok%20en", "Tok+en", "en/42"):
+            assert form.lower() not in text.lower()
+
+
+# --- script-like links in incident Markdown ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        "[x](&#106;avascript:alert(1))",
+        "[x](&#x6A;avascript:alert(1))",
+        "[x](java&#x09;script:alert(1))",
+        "[x](java\tscript:alert(1))",
+        "[x](JaVaScRiPt:alert(1))",
+        "[x](vbscript:alert(1))",
+        "[x](data:text/html,hi)",
+        "![x](javascript:alert(1))",
+        "![x](&#106;avascript:alert(1))",
+        "[x][r]\n\n[r]: javascript:alert(1)",
+    ],
+)
+def test_script_like_link_targets_lose_their_href(markdown: str) -> None:
+    html = str(render_markdown(markdown))
+    assert "href" not in html and "src" not in html, html
+
+
+@pytest.mark.parametrize(
+    ("markdown", "html"),
+    [
+        ("![x](//evil.example/p.png)", '<p><a href="//evil.example/p.png">x</a></p>'),
+        ("![x](/\\evil.example/p.png)", '<p><a href="/\\evil.example/p.png">x</a></p>'),
+        ("![x](img/p.png)", '<p><img alt="x" src="img/p.png"></p>'),
+        ("[ok](https://example.com/a)", '<p><a href="https://example.com/a">ok</a></p>'),
+        ("[ok](../history.html)", '<p><a href="../history.html">ok</a></p>'),
+    ],
+)
+def test_pictures_from_other_hosts_become_links_and_safe_links_stay(
+    markdown: str, html: str
+) -> None:
+    assert str(render_markdown(markdown)) == html
+
+
+# --- odd incident files ------------------------------------------------------------------
+
+
+def front(title: str, extra: str = "") -> str:
+    return f"---\ntitle: {title}\nstarted: 2026-11-01T10:00:00Z\n{extra}---\nbody\n"
+
+
+def test_a_byte_order_mark_and_windows_line_endings_are_accepted(tmp_path: Path) -> None:
+    config = repo(tmp_path, "monitors: []\n")
+    incidents = tmp_path / "incidents"
+    (incidents / "2026-11-01-bom.md").write_bytes(b"\xef\xbb\xbf" + front("BOM").encode())
+    crlf = front("CRLF") + "\n## Updates\n\n### 2026-11-01 10:05 UTC \u2014 Identified\n\ntext\n"
+    (incidents / "2026-11-02-crlf.md").write_bytes(crlf.replace("\n", "\r\n").encode())
+    code, output = cli("check", "--config", str(config))
+    assert (code, output) == (0, f"{config}: 0 monitors and 2 incident files are valid\n")
+
+
+def test_check_lists_every_problem_of_every_hostile_incident_file(tmp_path: Path) -> None:
+    config = repo(tmp_path, "monitors:\n  - id: api\n    url: http://127.0.0.1:1/\n")
+    files = {
+        "2026-11-01-empty.md": b"",
+        "2026-11-05-tabs.md": b"---\ntitle:\tTabs\n---\n",
+        "2026-11-06-unknown.md": front("U", "foo: bar\nseverty: minor\n").encode(),
+        "2026-11-09-dup.md": (
+            front("D") + "\n## Updates\n\n### 2026-11-01 10:05 UTC - Identified\n\nx\n"
+            "\n## Updates\n\n### 2026-11-01 10:06 UTC - Monitoring\n\ny\n"
+        ).encode(),
+        "2026-11-10-gone.md": front("G", "monitors: [gone]\n").encode(),
+        "2026-11-11-naive.md": b"---\ntitle: N\nstarted: 2026-11-01 10:00:00\n---\n",
+        "2026-11-13-unclosed.md": b"---\ntitle: x\nno end\n",
+        "2026-11-18-latin1.md": front("L").encode() + b"line five \xff\n",
+        "2026-11-20-dupkey.md": front("A", "title: B\n").encode(),
+        "2026-11-22-entry.md": (
+            front("E") + "\n## Updates\n\n### 2026-11-01 10:05 UTC \u2014 Exploded\n\nx\n"
+        ).encode(),
+        "notes.md": b"---\ntitle: x\n---\n",
+    }
+    for name, data in files.items():
+        (tmp_path / "incidents" / name).write_bytes(data)
+    code, output = cli("check", "--config", str(config))
+    want = """\
+incidents/2026-11-01-empty.md:1: missing front matter: the file must start with '---', then lines such as 'title: API outage', then '---'
+incidents/2026-11-05-tabs.md:2: column 7: YAML syntax error: found character '\\t' that cannot start any token
+incidents/2026-11-06-unknown.md:4: foo: unknown key
+incidents/2026-11-06-unknown.md:5: severty: unknown key (did you mean 'severity'?)
+incidents/2026-11-09-dup.md:13: timeline: a second Updates section (use one)
+incidents/2026-11-10-gone.md:4: monitors: no monitor 'gone' in the configuration
+incidents/2026-11-11-naive.md:3: started: 2026-11-01 10:00:00 has no time zone (add Z or an offset)
+incidents/2026-11-13-unclosed.md:1: front matter is not closed: add a '---' line after it
+incidents/2026-11-18-latin1.md:6: not UTF-8 text (save the file as UTF-8)
+incidents/2026-11-20-dupkey.md:4: title: duplicate key
+incidents/2026-11-22-entry.md:9: timeline: unknown state 'Exploded': use Investigating, Identified, Monitoring, Resolved
+incidents/notes.md: file name must be YYYY-MM-DD-slug.md, e.g. 2026-06-19-api-outage.md
+incidents/notes.md:1: started: is required, such as started: 2026-06-19T15:57:00Z
+"""
+    assert code == 1
+    assert output.replace(str(tmp_path) + "/", "") == want
+
+
+# --- config values ------------------------------------------------------------------------
+
+
+def test_infinite_timeouts_and_fractional_counts_are_config_errors(tmp_path: Path) -> None:
+    config = repo(
+        tmp_path,
+        "monitors:\n  - id: a\n    url: http://127.0.0.1:1/\n"
+        "    timeout: .inf\n    degraded_ms: 1.5\n    retries: .nan\n",
+    )
+    code, output = cli("check", "--config", str(config))
+    assert code == 1
+    assert output.replace(str(tmp_path) + "/", "").splitlines() == [
+        "status.yml:6: monitors[0] (a).timeout: must be a finite number of seconds, not inf",
+        "status.yml:7: monitors[0] (a).degraded_ms: must be a whole number, not 1.5",
+        "status.yml:8: monitors[0] (a).retries: must be a whole number, not nan",
+    ]
+
+
+def test_a_config_that_is_not_utf8_names_the_line(tmp_path: Path) -> None:
+    config = tmp_path / "status.yml"
+    config.write_bytes(b"site: {title: T}\nmonitors: []\n# caf\xe9\n")
+    assert cli("check", "--config", str(config)) == (
+        1,
+        f"{config}:3: not UTF-8 text (save the file as UTF-8)\n",
+    )
+
+
+# --- damaged day files -------------------------------------------------------------------
+
+
+def test_conflict_markers_duplicates_and_a_torn_line_still_build(tmp_path: Path) -> None:
+    config = repo(
+        tmp_path,
+        "monitors:\n  - id: api\n    url: http://127.0.0.1:1/\n"
+        "  - id: fresh\n    name: Fresh\n    url: http://127.0.0.1:1/f\n",
+    )
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "2026-11-20.csv").write_text(HEADER)
+    (data / "2026-11-21.csv").write_text(
+        HEADER + "2026-11-21T10:05:00Z,api,default,up,100,200,\n"
+        "2026-11-21T10:00:00Z,api,default,down,,503,HTTP 503\n"
+        "2026-11-21T10:05:00Z,api,default,up,100,200,\n"
+        "2026-11-21T10:00:00Z,removed,default,up,5,200,\n"
+    )
+    (data / "2026-11-22.csv").write_text(
+        HEADER + "<<<<<<< HEAD\n2026-11-22T10:00:00Z,api,default,up,100,200,\n=======\n"
+        "2026-11-22T10:00:00Z,api,default,down,,,timeout after 10 s\n>>>>>>> theirs\n"
+        "2026-11-22T10:05:00Z,api,default,up,10"
+    )
+    code, output = cli("build", "--config", str(config), "--now", "2026-11-22T12:00:00Z")
+    assert code == 0, output
+    assert "data/2026-11-22.csv:2: expected 7 fields, found 1 (line skipped)" in output
+    api = json.loads((tmp_path / "site" / "api" / "monitors" / "api.json").read_text())
+    assert api["uptime"] == {"24h": 50.0, "7d": 50.0, "30d": 50.0, "90d": 50.0}
+    assert [d["samples"] for d in api["days"][-3:]] == [0, 2, 2]
+    fresh = json.loads((tmp_path / "site" / "api" / "monitors" / "fresh.json").read_text())
+    assert set(fresh["uptime"].values()) == {None}
+    assert not (tmp_path / "site" / "monitors" / "removed.html").exists()
