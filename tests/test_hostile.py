@@ -294,3 +294,21 @@ def test_conflict_markers_duplicates_and_a_torn_line_still_build(tmp_path: Path)
     fresh = json.loads((tmp_path / "site" / "api" / "monitors" / "fresh.json").read_text())
     assert set(fresh["uptime"].values()) == {None}
     assert not (tmp_path / "site" / "monitors" / "removed.html").exists()
+
+
+def test_a_shortened_body_value_never_shows_part_of_a_secret(tmp_path: Path) -> None:
+    secret = "SuperSecretToken123"
+    with LocalServer() as server:
+        server.route("/echo", Reply.json({"status": "Bearer " + "a" * 40 + secret}))
+        config = repo(
+            tmp_path,
+            f"monitors:\n  - id: echo\n    url: {server.url('/echo')}\n"
+            '    headers: {Authorization: "Bearer ${TOKEN}"}\n'
+            "    expect: {json: {status: UP}}\n",
+        )
+        now = "2026-11-23T10:00:00Z"
+        code, output = cli("probe", "--config", str(config), "--now", now, env={"TOKEN": secret})
+    assert code == 0, output
+    for text in (output, every_text(tmp_path)):
+        assert "json status: expected 'UP'" in text
+        assert "SuperSec" not in text
