@@ -23,6 +23,9 @@ from .yamlfile import LineDict, LineList, parse_yaml
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 SECRET_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+DOMAIN_RE = re.compile(
+    r"^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$"
+)
 STATUS_RANGE_RE = re.compile(r"^[1-5]xx$")
 SEVERITIES = ("minor", "major", "critical")
 MASK = "***"
@@ -231,6 +234,14 @@ def _http_url(value: Any) -> str | None:
     return None
 
 
+def _domain(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return f"must be text, not {ck.kind(value)}"
+    if not DOMAIN_RE.match(value):
+        return f"must be a bare domain name such as status.acme.com, not {value!r}"
+    return None
+
+
 SITE_KEYS = ("title", "description", "url", "cname", "timezone", "allow_html")
 PROBE_KEYS = (
     "timeout",
@@ -287,7 +298,7 @@ def _read_site(c: Checker, raw: LineDict, line: int) -> Site:
         title=title,
         description=c.get(data, "site", "description", ck.text, ""),
         url=c.get(data, "site", "url", _http_url, "").rstrip("/"),
-        cname=c.get(data, "site", "cname", ck.text, ""),
+        cname=c.get(data, "site", "cname", _domain, ""),
         timezone=c.get(data, "site", "timezone", ck.timezone, "UTC"),
         allow_html=c.get(data, "site", "allow_html", ck.flag, False),
     )

@@ -312,3 +312,14 @@ def test_a_shortened_body_value_never_shows_part_of_a_secret(tmp_path: Path) -> 
     for text in (output, every_text(tmp_path)):
         assert "json status: expected 'UP'" in text
         assert "SuperSec" not in text
+
+
+@pytest.mark.parametrize("cname", ["https://status.acme.com/", "'a b'", "localhost"])
+def test_cname_must_be_a_bare_domain(tmp_path: Path, cname: str) -> None:
+    config = repo(tmp_path, "monitors: []\n", site=f"site:\n  title: T\n  cname: {cname}\n")
+    code, output = cli("check", "--config", str(config))
+    shown = cname.strip("'")
+    assert (code, output) == (
+        1,
+        f"{config}:3: site.cname: must be a bare domain name such as status.acme.com, not {shown!r}\n",
+    )

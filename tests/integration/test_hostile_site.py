@@ -1,0 +1,185 @@
+"""A site built from hostile names, Markdown and sample details, in a half-hour time zone.
+
+One build through the real CLI, then: no markup from the inputs runs, every page passes the
+Nu validator, every link and picture resolves to a file of the build (so it works from a
+local folder and under any sub-path), and the machine files still parse.
+"""
+
+from __future__ import annotations
+
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from xml.etree import ElementTree
+
+import pytest
+from click.testing import CliRunner
+from quality import validate_html
+
+from generator.cli import main
+
+NOW = "2026-11-02T12:00:00Z"
+XSS = "\"><img src=x onerror=alert(1)><script>alert(2)</script>'"
+
+CONFIG = f"""\
+site:
+  title: '{XSS.replace("'", "''")} Status'
+  description: '</title><script>alert(3)</script>'
+  timezone: America/St_Johns
+  url: https://status.acme.example/sub
+  cname: status.acme.example
+defaults: {{timeout: 1, retries: 0}}
+monitors:
+  - id: api
+    name: '<script>alert(4)</script>'
+    group: '"><svg onload=alert(5)>'
+    description: 'javascript:alert(6) <iframe src=x>'
+    url: http://127.0.0.1:1/
+  - id: fresh
+    name: "x' onclick='alert(7)"
+    group: '</svg><script>alert(8)</script>'
+    url: http://127.0.0.1:1/f
+"""
+
+INCIDENT = """\
+---
+title: '<script>alert(9)</script> "><img src=x onerror=alert(10)>'
+status: identified
+severity: critical
+monitors: [api, fresh]
+started: 2026-11-01T03:00:00Z
+---
+Story <script>alert(11)</script> [a](&#106;avascript:alert(12)) ![b](javascript:alert(13))
+<div onclick="alert(14)">raw</div> [c](JaVaScRiPt:alert(15)) [d](data:text/html,x)
+
+## Updates
+
+### 2026-11-01 04:30 UTC — Identified
+
+Timeline <img src=x onerror=alert(16)> [e](java&#x09;script:alert(17))
+"""
+
+DETAIL = '"detail, with ""quotes"" <script>alert(18)</script>\nand a new line"'
+
+
+def write_days(data: Path) -> None:
+    """Samples every half hour around the end of daylight time in St. John's, one day empty."""
+    data.mkdir()
+    header = "time,monitor,location,status,ms,code,detail\n"
+    for day in ("2026-10-30", "2026-11-01", "2026-11-02"):
+        rows = []
+        for hour in range(0, 24 if day != "2026-11-02" else 12):
+            status, detail = (
+                ("down", DETAIL) if day == "2026-11-01" and hour in (3, 4) else ("up", "")
+            )
+            rows.append(f"{day}T{hour:02d}:00:00Z,api,default,{status},120,200,{detail}\n")
+        (data / f"{day}.csv").write_text(header + "".join(rows))
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("hostile")
+    (root / "status.yml").write_text(CONFIG)
+    (root / "incidents").mkdir()
+    (root / "incidents" / "2026-11-01-xss.md").write_text(INCIDENT)
+    write_days(root / "data")
+    result = CliRunner().invoke(
+        main,
+        ["build", "--config", str(root / "status.yml"), "--now", NOW, "--out", str(root / "out")],
+    )
+    assert result.exit_code == 0, result.output
+    return root / "out"
+
+
+class Tags(HTMLParser):
+    """Every start tag with its attributes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+
+def tags(page: Path) -> list[tuple[str, dict[str, str | None]]]:
+    parser = Tags()
+    parser.feed(page.read_text())
+    return parser.tags
+
+
+def pages(site: Path) -> list[Path]:
+    return sorted(site.rglob("*.html"))
+
+
+def test_no_markup_from_the_inputs_runs(site: Path) -> None:
+    assert len(pages(site)) == 5
+    for page in pages(site):
+        for tag, attrs in tags(page):
+            assert tag not in ("iframe", "svg") or "onload" not in attrs, page
+            assert not [name for name in attrs if name.startswith("on")], (page, tag, attrs)
+            if tag == "script":
+                assert (attrs.get("src") or "").split("?")[0].endswith("assets/live.js"), page
+            if tag == "img":
+                assert (attrs.get("src") or "").split("?")[0].endswith("assets/favicon.svg"), page
+            for name in ("href", "src"):
+                scheme = urlsplit(attrs.get(name) or "").scheme
+                assert scheme in ("", "https"), (page, tag, attrs)
+
+
+def test_every_page_is_valid_html(site: Path) -> None:
+    assert validate_html(pages(site)) == []
+
+
+def test_every_link_and_picture_is_relative_and_resolves(site: Path) -> None:
+    for page in pages(site):
+        for _tag, attrs in tags(page):
+            for name in ("href", "src"):
+                url = attrs.get(name)
+                if url is None or url.startswith("#"):
+                    continue
+                parts = urlsplit(url)
+                assert not parts.scheme and not parts.netloc and not url.startswith("/"), (
+                    page,
+                    url,
+                )
+                if parts.path:
+                    assert (page.parent / unquote(parts.path)).resolve().is_file(), (page, url)
+
+
+def test_machine_files_parse_and_keep_the_hostile_text_as_text(site: Path) -> None:
+    for path in site.rglob("*"):
+        if path.suffix == ".json":
+            json.loads(path.read_text())
+        elif path.suffix in (".svg", ".atom"):
+            ElementTree.parse(path)
+    components = json.loads((site / "api/v2/components.json").read_text())["components"]
+    assert [c["name"] for c in components if not c["group"]] == [
+        "<script>alert(4)</script>",
+        "x' onclick='alert(7)",
+    ]
+    assert (site / "CNAME").read_text() == "status.acme.example\n"
+    feed = (site / "feed.atom").read_text()
+    assert "https://status.acme.example/sub/incidents/2026-11-01-xss.html" in feed
+
+
+def test_times_name_the_half_hour_zone_across_the_daylight_change(site: Path) -> None:
+    text = (site / "incidents" / "2026-11-01-xss.html").read_text()
+    assert "00:30 NDT" in text  # 03:00 UTC, still daylight time (UTC-2:30)
+    assert "01:00 NST" in text  # 04:30 UTC, standard time again (UTC-3:30)
+    assert "Times in America/St_Johns" in text
+
+
+def test_a_day_without_samples_in_the_bar_says_no_data(site: Path) -> None:
+    days = json.loads((site / "api/monitors/api.json").read_text())["days"]
+    by_date = {d["date"]: d for d in days}
+    assert by_date["2026-10-31"] == {
+        "date": "2026-10-31",
+        "uptime": None,
+        "samples": 0,
+        "avg_ms": None,
+    }
+    assert by_date["2026-11-01"]["uptime"] == pytest.approx(100 * 22 / 24)
+    fresh = json.loads((site / "api/monitors/fresh.json").read_text())
+    assert set(fresh["uptime"].values()) == {None}
