@@ -23,13 +23,14 @@ from pathlib import Path
 from . import api, badges, feed, render, status, store
 from . import incidents as incidents_mod
 from .config import Config, Monitor, load_config
-from .errors import UpwatchError
+from .errors import Problem, UpwatchError, display_path
 from .incidents import Incident
 from .status import Day
 
 log = logging.getLogger(__name__)
 
 Files = dict[str, bytes]
+REPLACES = "cannot build here: the site replaces this whole folder, and it holds"
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ class Summary:
 def build(config: Config, out: Path, now: datetime) -> None:
     """Build the whole site into `out`."""
     started = time.perf_counter()
+    check_out(config, out)
     incidents = load_incidents(config)
     windows = incidents_mod.maintenance_windows(incidents)
     history = store.load_history(config.data_dir, now, windows)
@@ -99,6 +101,20 @@ def build(config: Config, out: Path, now: datetime) -> None:
     write_site(files, out)
     pages = sum(1 for name in files if name.endswith(".html"))
     log.info("built %d pages in %.2f s", pages, time.perf_counter() - started)
+
+
+def check_out(config: Config, out: Path) -> None:
+    """Refuse an output folder whose replacement would delete the user's own files."""
+    out, root = out.resolve(), config.root.resolve()
+    own = {root / "data", root / "incidents", root / "site_templates", root / ".git"}
+    if out == root or out in root.parents or out in own or any(o in out.parents for o in own):
+        raise UpwatchError(
+            [Problem(display_path(out), None, f"{REPLACES} the repository's own files (use site/)")]
+        )
+    if out.is_dir() and any(out.iterdir()) and not (out / ".nojekyll").is_file():
+        raise UpwatchError(
+            [Problem(display_path(out), None, f"{REPLACES} other files (use a new or empty one)")]
+        )
 
 
 def load_incidents(config: Config) -> list[Incident]:

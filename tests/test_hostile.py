@@ -323,3 +323,41 @@ def test_cname_must_be_a_bare_domain(tmp_path: Path, cname: str) -> None:
         1,
         f"{config}:3: site.cname: must be a bare domain name such as status.acme.com, not {shown!r}\n",
     )
+
+
+# --- the output folder ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("out", [".", "..", "data", "incidents", "data/deeper"])
+def test_build_never_replaces_the_repository_or_its_folders(tmp_path: Path, out: str) -> None:
+    root = tmp_path / "repo"
+    config = repo(root, "monitors: []\n")
+    (root / "data").mkdir()
+    (root / "data" / "2026-11-23.csv").write_text(HEADER)
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    target = (root / out).resolve()
+    code, output = cli("build", "--config", str(config), "--out", str(target))
+    assert (code, output) == (
+        1,
+        f"{target}: cannot build here: the site replaces this whole folder, and it holds"
+        " the repository's own files (use site/)\n",
+    )
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+
+
+def test_build_replaces_an_earlier_build_but_not_a_folder_of_other_files(tmp_path: Path) -> None:
+    config = repo(tmp_path / "repo", "monitors: []\n")
+    other = tmp_path / "docs"
+    other.mkdir()
+    (other / "notes.txt").write_text("mine")
+    code, output = cli("build", "--config", str(config), "--out", str(other))
+    assert (code, output) == (
+        1,
+        f"{other}: cannot build here: the site replaces this whole folder, and it holds"
+        " other files (use a new or empty one)\n",
+    )
+    assert (other / "notes.txt").read_text() == "mine"
+    site = tmp_path / "repo" / "site"
+    for _ in range(2):
+        assert cli("build", "--config", str(config), "--out", str(site))[0] == 0
+    assert (site / "index.html").is_file()
