@@ -16,6 +16,7 @@ import io
 import logging
 import multiprocessing
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -27,6 +28,7 @@ from .errors import Problem, display_path
 from .rollup import LATEST_FILE, read_rollups, rollup_dir
 from .store import (
     COLUMNS,
+    MAX_MS,
     RECENT,
     DayStats,
     DayTable,
@@ -35,6 +37,7 @@ from .store import (
     Tally,
     day_files,
     format_time,
+    parse_ms,
     parse_row,
     parse_time,
     percentile,
@@ -46,6 +49,7 @@ log = logging.getLogger(__name__)
 
 KINDS = {"up": 0, "degraded": 1, "down": 2}
 MAINTENANCE = 3
+CODE_RE = re.compile(r"^[1-5][0-9][0-9]$")
 PARALLEL_FROM = 8  # old day files: fewer are read faster than worker processes start
 WindowText = dict[str, list[tuple[str, str]]]  # monitor -> [(start, end)] as data-file times
 
@@ -224,10 +228,12 @@ def scan_day(
             if not t:
                 continue
             kind = KINDS.get(status, -1)
-            if not monitor or kind < 0 or (code and not code.isdecimal()):
+            if not monitor or kind < 0 or (code and not CODE_RE.match(code)):
                 _row_sample(fields)  # raises the raw reader's message
             if windows and any(start <= t < end for start, end in windows.get(monitor, ())):
                 kind = MAINTENANCE
+            if ms and not (ms.isdecimal() and ms.isascii() and int(ms) <= MAX_MS):
+                parse_ms(ms)  # raises its message
             value = int(ms) if ms else None
             tally = tallies.get(monitor)
             if tally is None:

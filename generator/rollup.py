@@ -35,18 +35,20 @@ import logging
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 from . import incidents
 from .config import Config
-from .errors import DataError
+from .errors import DataError, display_path
 from .store import COLUMNS as DAY_COLUMNS
 from .store import RECENT, DayStats, DayTable, Sample, day_files, read_day, sample_key, to_row
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 ROLLUP_DIR = "rollup"
 COUNTS = ("up", "degraded", "down", "maintenance", "ms_count", "ms_sum")
@@ -125,13 +127,30 @@ def month_path(data_dir: Path, month: Month) -> Path:
 def read_month(path: Path) -> DayTable:
     """The day rows of one rollup file."""
     table: DayTable = {}
-    with path.open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            up, degraded, down, maintenance, ms_count, ms_sum = (int(row[c]) for c in COUNTS)
-            p50, p95 = _optional(row["ms_p50"]), _optional(row["ms_p95"])
-            stats = DayStats(up, degraded, down, maintenance, ms_count, ms_sum, p50, p95)
-            table.setdefault(row["monitor"], {})[date.fromisoformat(row["day"])] = stats
+    for monitor, day, stats in _good_rows(path, _month_row):
+        table.setdefault(monitor, {})[day] = stats
     return table
+
+
+def _month_row(row: dict[str, str]) -> tuple[str, date, DayStats]:
+    up, degraded, down, maintenance, ms_count, ms_sum = (int(row[c]) for c in COUNTS)
+    p50, p95 = _optional(row["ms_p50"]), _optional(row["ms_p95"])
+    stats = DayStats(up, degraded, down, maintenance, ms_count, ms_sum, p50, p95)
+    return row["monitor"], date.fromisoformat(row["day"]), stats
+
+
+def _good_rows(path: Path, parse: Callable[[dict[str, str]], T]) -> Iterator[T]:
+    """Each row of a rollup file parsed; a damaged one (a merge conflict, a torn line) is skipped."""
+    with path.open(encoding="utf-8", errors="replace", newline="") as handle:
+        reader = csv.DictReader(handle)
+        for row in reader:
+            try:
+                if None in row or not row.get("monitor"):  # too many fields, or no monitor
+                    raise ValueError(row)
+                yield parse(row)
+            except (TypeError, ValueError, KeyError):
+                where = f"{display_path(path)}:{reader.line_num}"
+                log.warning("%s: damaged rollup row (line skipped)", where)
 
 
 def _optional(text: str) -> int | None:
@@ -232,13 +251,12 @@ def fold_months(data_dir: Path, before: date) -> tuple[Month, ...]:
 
 def read_months(path: Path) -> dict[tuple[Month, str], tuple[int, ...]]:
     """months.csv as (month, monitor) -> counts, sums and the mask of days in them."""
-    with path.open(encoding="utf-8", newline="") as handle:
-        return {
-            ((int(r["month"][:4]), int(r["month"][5:7])), r["monitor"]): tuple(
-                int(r[c]) for c in MONTH_COLUMNS[2:]
-            )
-            for r in csv.DictReader(handle)
-        }
+    return dict(_good_rows(path, _months_row))
+
+
+def _months_row(row: dict[str, str]) -> tuple[tuple[Month, str], tuple[int, ...]]:
+    year, month = (int(part) for part in row["month"].split("-"))
+    return ((year, month), row["monitor"]), tuple(int(row[c]) for c in MONTH_COLUMNS[2:])
 
 
 def _fold(row: tuple[int, ...] | None, days: Mapping[date, DayStats]) -> tuple[int, ...]:

@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 COLUMNS = ("time", "monitor", "location", "status", "ms", "code", "detail")
 HEADER = ",".join(COLUMNS) + "\n"
 STATUSES = ("up", "degraded", "down")
+MAX_MS = 86_400_000  # a day: no single check takes longer
 DAY_FILE_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.csv$")
 
 
@@ -78,8 +79,12 @@ def day_files(data_dir: Path) -> dict[date, Path]:
     found = {}
     for path in data_dir.iterdir():
         match = DAY_FILE_RE.match(path.name)
-        if match:
+        if not match or not path.is_file():
+            continue
+        try:
             found[date.fromisoformat(match.group(1))] = path
+        except ValueError:  # 2026-13-45.csv: named like a day file, but no such day
+            log.warning("%s: no such day; file ignored", display_path(path))
     return dict(sorted(found.items()))
 
 
@@ -141,10 +146,28 @@ def parse_row(row: dict[str, str]) -> Sample:
         monitor=monitor,
         location=row.get("location") or "default",
         status=status,
-        ms=int(ms) if ms else None,
-        code=int(code) if code else None,
+        ms=parse_ms(ms),
+        code=parse_code(code),
         detail=row.get("detail") or "",
     )
+
+
+def parse_ms(text: str) -> int | None:
+    """A response time in whole milliseconds (empty: none); ValueError when impossible."""
+    if not text:
+        return None
+    if not (text.isascii() and text.isdecimal()) or int(text) > MAX_MS:
+        raise ValueError(f"ms must be a whole number from 0 to {MAX_MS}, not {text!r}")
+    return int(text)
+
+
+def parse_code(text: str) -> int | None:
+    """An HTTP status code (empty: none); ValueError when it is not one."""
+    if not text:
+        return None
+    if not (text.isascii() and text.isdecimal()) or not 100 <= int(text) <= 599:
+        raise ValueError(f"code must be an HTTP status from 100 to 599, not {text!r}")
+    return int(text)
 
 
 def read_day(path: Path, problems: list[Problem] | None = None) -> list[Sample]:

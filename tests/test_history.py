@@ -206,7 +206,7 @@ def test_malformed_lines_are_reported_and_skipped(
     assert days == {"api": {date(2026, 11, 20): DayStats(1, 0, 0, 0, 1, 100, 100, 100)}}
     assert sorted(caplog.messages) == [
         "data/2026-11-20.csv:3: status must be up, degraded or down, not 'sideways' (line skipped)",
-        "data/2026-11-20.csv:4: invalid literal for int() with base 10: 'fast' (line skipped)",
+        "data/2026-11-20.csv:4: ms must be a whole number from 0 to 86400000, not 'fast' (line skipped)",
         "data/2026-11-20.csv:5: expected 7 fields, found 5 (line skipped)",
         "data/2026-11-20.csv:6: time 2026-11-21T10:20:00Z is not on 2026-11-20, the day of this file (line skipped)",
         "data/2026-11-20.csv:7: Invalid isoformat string: 'yesterday' (line skipped)",

@@ -8,12 +8,14 @@ on 127.0.0.1 only, and the one host name looked up ends in `.invalid` (fails wit
 from __future__ import annotations
 
 import json
+import ssl
 import subprocess
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from click.testing import CliRunner
-from localserver import LocalServer, Reply
+from localserver import Certificates, LocalServer, Reply
 
 from generator.cli import main
 from generator.config import Masker
@@ -87,6 +89,24 @@ def test_a_secret_host_name_never_reaches_files_or_output(tmp_path: Path) -> Non
     everything = (output + every_text(tmp_path)).lower()
     assert "myhiddenhost" not in everything
     assert "DNS lookup failed for ***.invalid" in (tmp_path / "data" / "2026-11-23.csv").read_text()
+
+
+def test_a_tls_error_naming_a_secret_host_shows_it_masked(tmp_path: Path) -> None:
+    certs = Certificates()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    certs.ca.issue_cert("127.0.0.1").configure_cert(context)  # not valid for "localhost"
+    with LocalServer(tls=context) as server:
+        port = urlsplit(server.url("/")).port
+        config = repo(tmp_path, f"monitors:\n  - id: tls\n    url: https://${{HOST}}:{port}/\n")
+        env = {"HOST": "LocalHost", "SSL_CERT_FILE": str(certs.ca_file)}
+        now = "2026-11-23T10:00:00Z"
+        code, output = cli("-v", "probe", "--config", str(config), "--now", now, env=env)
+    assert code == 0, output
+    reason = (
+        "TLS: certificate verify failed: Hostname mismatch, certificate is not valid for '***'."
+    )
+    assert f"tls  down    {reason}" in output
+    assert "localhost" not in (output + every_text(tmp_path)).lower()
 
 
 def git(root: Path, *args: str) -> str:
@@ -361,3 +381,58 @@ def test_build_replaces_an_earlier_build_but_not_a_folder_of_other_files(tmp_pat
     for _ in range(2):
         assert cli("build", "--config", str(config), "--out", str(site))[0] == 0
     assert (site / "index.html").is_file()
+
+
+def test_impossible_values_and_names_in_data_are_skipped_with_their_line(tmp_path: Path) -> None:
+    config = repo(tmp_path, "monitors:\n  - id: api\n    url: http://127.0.0.1:1/\n")
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "2026-13-45.csv").write_text(HEADER)
+    (data / "2026-11-18.csv").mkdir()
+    (data / "2026-11-20.csv").write_text(
+        HEADER + "2026-11-20T10:00:00Z,api,default,up,-5,200,\n"
+        "2026-11-20T10:01:00Z,api,default,up,99999999999,200,\n"
+        "2026-11-20T10:02:00Z,api,default,up,abc,200,\n"
+        "2026-11-20T10:03:00Z,api,default,up,5,2000,\n"
+        "2026-11-20T10:04:00Z,api,default,up,7,200,\n"
+    )
+    code, output = cli("build", "--config", str(config), "--now", "2026-11-21T00:00:00Z")
+    assert code == 0, output
+    shown = output.replace(str(tmp_path) + "/", "")
+    for line in (
+        "data/2026-13-45.csv: no such day; file ignored",
+        "data/2026-11-20.csv:2: ms must be a whole number from 0 to 86400000, not '-5' (line skipped)",
+        "data/2026-11-20.csv:3: ms must be a whole number from 0 to 86400000, not '99999999999'"
+        " (line skipped)",
+        "data/2026-11-20.csv:4: ms must be a whole number from 0 to 86400000, not 'abc' (line skipped)",
+        "data/2026-11-20.csv:5: code must be an HTTP status from 100 to 599, not '2000' (line skipped)",
+    ):
+        assert line in shown.splitlines()
+    api = json.loads((tmp_path / "site" / "api" / "monitors" / "api.json").read_text())
+    assert api["days"][-2] == {"date": "2026-11-20", "uptime": 100.0, "samples": 1, "avg_ms": 7}
+
+
+def test_a_rollup_with_merge_conflict_markers_is_read_around_them(tmp_path: Path) -> None:
+    config = repo(tmp_path, "monitors:\n  - id: api\n    url: http://127.0.0.1:1/\n")
+    data = tmp_path / "data"
+    data.mkdir()
+    for day in ("01", "02", "03"):
+        (data / f"2026-10-{day}.csv").write_text(
+            HEADER + f"2026-10-{day}T10:00:00Z,api,default,up,10,200,\n"
+            f"2026-10-{day}T10:05:00Z,api,default,down,,,timeout after 1 s\n"
+        )
+    now = ("--now", "2026-10-20T00:00:00Z")
+    assert cli("compact", "--config", str(config), "--keep-days", "5", *now)[0] == 0
+    month = data / "rollup" / "2026-10.csv"
+    header, first, second, third = month.read_text().splitlines()
+    month.write_text(
+        f"{header}\n{first}\n<<<<<<< HEAD\n{second}\n=======\n{third}\n>>>>>>> theirs\n{third[:9]}"
+    )
+    code, output = cli("build", "--config", str(config), *now)
+    assert code == 0, output
+    shown = output.replace(str(tmp_path) + "/", "").splitlines()
+    assert [line for line in shown if "damaged" in line] == [
+        f"data/rollup/2026-10.csv:{n}: damaged rollup row (line skipped)" for n in (3, 5, 7, 8)
+    ]
+    days = json.loads((tmp_path / "site" / "api" / "monitors" / "api.json").read_text())["days"]
+    assert [d["uptime"] for d in days if d["date"] < "2026-10-04"][-3:] == [50.0, 50.0, 50.0]
