@@ -31,7 +31,7 @@ import httpx
 from .config import Config, Masker, Monitor, resolve_secrets
 from .incidents import Change
 from .store import Sample
-from .transport import make_client, masked_library_logs
+from .transport import make_client, masked_library_logs, open_stream
 from .verdict import Result, down, explain, judge, timed
 
 log = logging.getLogger(__name__)
@@ -202,7 +202,7 @@ def _host(monitor: Monitor) -> str:
 async def check_tcp(monitor: Monitor) -> Result:
     """Connect to host:port (one attempt, no deadline of its own)."""
     started = time.perf_counter()
-    _reader, writer = await asyncio.open_connection(monitor.host, monitor.port)
+    _reader, writer = await open_stream(monitor.host, monitor.port, None)
     ms = _since(started)
     writer.close()
     with contextlib.suppress(OSError):
@@ -228,7 +228,7 @@ async def check_http(
             if not (response.is_redirect and monitor.max_redirects):
                 body = b"" if request.method == "HEAD" else await read_capped(response)
                 expires = peer_cert_expiry(response)
-                return judge(monitor, response, body, _since(started), expires)
+                return judge(monitor, response, body, _since(started), expires, masker)
         finally:
             await response.aclose()
         request = follow(request, response, masker or Masker())

@@ -1,10 +1,11 @@
 """Verdicts on one probe attempt: judge a response, or explain a failure in a few words.
 
-    judge(monitor, response, body, ms, expires) -> Result (up, degraded or down with a reason)
+    judge(monitor, response, body, ms, expires, masker) -> Result (up, degraded or down)
     explain(exc, host) -> "connection refused", "DNS lookup failed for x.invalid", ...
 
-Reasons are short and never hold raw bytes from the other end; the probe masks secrets in
-them before they go anywhere.
+Reasons are short and never hold raw bytes from the other end. Values quoted from a body are
+masked before they are shortened, so a cut can never leave part of a secret showing; the
+probe masks the whole reason once more before it goes anywhere.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from .config import Monitor
+from .config import Masker, Monitor
 from .store import Sample
 
 
@@ -52,11 +53,16 @@ def down(detail: str, ms: int | None = None, code: int | None = None) -> Result:
 
 
 def judge(
-    monitor: Monitor, response: httpx.Response, body: bytes, ms: int, expires: datetime | None
+    monitor: Monitor,
+    response: httpx.Response,
+    body: bytes,
+    ms: int,
+    expires: datetime | None,
+    masker: Masker | None = None,
 ) -> Result:
     """Down on the first unmet expectation; degraded when slow or the certificate is close."""
     code = response.status_code
-    problem = body_problem(monitor, response, body)
+    problem = body_problem(monitor, response, body, masker or Masker())
     if problem:
         return down(problem, ms, code)
     notes = []
@@ -79,7 +85,9 @@ def timed(monitor: Monitor, ms: int, code: int | None = None, notes: Iterable[st
     return Result("up", ms, code)
 
 
-def body_problem(monitor: Monitor, response: httpx.Response, body: bytes) -> str | None:
+def body_problem(
+    monitor: Monitor, response: httpx.Response, body: bytes, masker: Masker
+) -> str | None:
     """What the status or body fails to meet, or None when every expectation holds."""
     expect = monitor.expect
     if not expect.status_ok(response.status_code):
@@ -88,15 +96,15 @@ def body_problem(monitor: Monitor, response: httpx.Response, body: bytes) -> str
         return None
     text = _text(response, body)
     if expect.contains is not None and expect.contains not in text:
-        return f"body lacks {_short(expect.contains)}"
+        return f"body lacks {_short(expect.contains, masker)}"
     if expect.not_contains is not None and expect.not_contains in text:
-        return f"body contains {_short(expect.not_contains)}"
+        return f"body contains {_short(expect.not_contains, masker)}"
     if expect.json:
-        return json_problem(text, expect.json)
+        return json_problem(text, expect.json, masker)
     return None
 
 
-def json_problem(text: str, wanted: Iterable[tuple[str, Any]]) -> str | None:
+def json_problem(text: str, wanted: Iterable[tuple[str, Any]], masker: Masker) -> str | None:
     """Compare dotted paths of a JSON body with expected values."""
     try:
         data = json.loads(text)
@@ -108,7 +116,7 @@ def json_problem(text: str, wanted: Iterable[tuple[str, Any]]) -> str | None:
         except LookupError:
             return f"json {path}: missing"
         if got != want or isinstance(got, bool) != isinstance(want, bool):
-            return f"json {path}: expected {_short(want)}, got {_short(got)}"
+            return f"json {path}: expected {_short(want, masker)}, got {_short(got, masker)}"
     return None
 
 
@@ -134,8 +142,8 @@ def _text(response: httpx.Response, body: bytes) -> str:
         return body.decode("utf-8", errors="replace")
 
 
-def _short(value: Any, limit: int = 60) -> str:
-    text = repr(value)
+def _short(value: Any, masker: Masker, limit: int = 60) -> str:
+    text = masker(repr(value))
     return text if len(text) <= limit else text[: limit - 4] + "...'"
 
 

@@ -27,6 +27,12 @@ Replies (every one takes `delay=` seconds before it starts, and `headers=`):
     Reply.huge(size=200 * 2**20, status=200)             a streamed body of `size` bytes, made as
                                                          it is sent, never held in memory
     Reply.trickle(interval=0.2, status=200)              headers, then one body byte per interval
+    Reply(..., framing="chunked")                        the body in chunks of 7 bytes
+    Reply(..., framing="close")                          no length: the body ends with the connection
+    Reply(..., keep_alive=False)                         close the connection after answering,
+                                                         without a `Connection: close` header
+
+`server.requests[i].peer` is the client's "address:port", one per connection.
 
 A path with no route answers 404. `server.clear()` forgets routes and recorded requests.
 
@@ -67,7 +73,7 @@ import tempfile
 import threading
 import weakref
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +110,8 @@ class Reply:
     kind: str = "plain"  # plain | hang | reset | close | garbage | huge | trickle
     size: int = 0  # huge: body length
     interval: float = 0.2  # trickle: seconds between body bytes
+    framing: str = "length"  # length | chunked | close (the body ends when the connection does)
+    keep_alive: bool = True  # False: close the connection after answering, without a word
 
     @classmethod
     def json(cls, data: Any, status: int = 200, **kw: Any) -> Reply:
@@ -148,6 +156,7 @@ class Request:
     target: str  # path and query as sent
     headers: dict[str, str]  # names lower-case
     body: bytes
+    peer: str = ""  # the client's address and port: one per connection
 
     @property
     def path(self) -> str:
@@ -241,6 +250,8 @@ class LocalServer:
                 request = await read_request(reader)
                 if request is None:
                     break
+                peer = writer.get_extra_info("peername")
+                request = replace(request, peer=f"{peer[0]}:{peer[1]}")
                 with self._lock:
                     self.requests.append(request)
                 reply = self._next_reply(request.path)
@@ -292,7 +303,11 @@ async def send(reply: Reply, request: Request, writer: asyncio.StreamWriter) -> 
     length = reply.size if reply.kind in ("huge", "trickle") else len(body)
     if reply.kind == "trickle":
         length = reply.size or 10**6
-    headers = {"Content-Length": str(length), **reply.headers}
+    framing = {
+        "length": {"Content-Length": str(length)},
+        "chunked": {"Transfer-Encoding": "chunked"},
+    }
+    headers = {**framing.get(reply.framing, {}), **reply.headers}
     if request.headers.get("connection", "").lower() == "close":
         headers["Connection"] = "close"
     reason = REASONS.get(reply.status, "Status")
@@ -304,10 +319,15 @@ async def send(reply: Reply, request: Request, writer: asyncio.StreamWriter) -> 
             await _stream(writer, length)
         elif reply.kind == "trickle":
             await _trickle(writer, length, reply.interval)
+        elif reply.framing == "chunked":
+            for start in range(0, len(body), 7):
+                part = body[start : start + 7]
+                writer.write(b"%x\r\n%s\r\n" % (len(part), part))
+            writer.write(b"0\r\n\r\n")
         else:
             writer.write(body)
     await writer.drain()
-    return "Connection" not in headers
+    return "Connection" not in headers and reply.framing != "close" and reply.keep_alive
 
 
 async def _stream(writer: asyncio.StreamWriter, length: int) -> None:

@@ -167,7 +167,7 @@ def test_every_problem_is_reported_at_once(folder: Path) -> None:
         ),
         (
             "site:\n  title: T\nmonitors:\n  - id: a\n    url: http://a/\n    retries: 1.5\n",
-            ["status.yml:6: monitors[0] (a).retries: must be a whole number, not a number"],
+            ["status.yml:6: monitors[0] (a).retries: must be a whole number, not 1.5"],
         ),
         (
             "site:\n  title: T\nmonitors:\n  - id: a\n    url: http://a/\n    expect: [200]\n",

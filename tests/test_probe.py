@@ -666,3 +666,64 @@ def test_upwatch_probe_only_and_shard_usage_errors(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "'3/2' is not K/N with 1 <= K <= N" in result.output
     assert not (tmp_path / "data").exists()
+
+
+# --- the shared client's transport -----------------------------------------------------------
+
+
+def fetch_all(urls: list[str], pause: float = 0.0) -> list[httpx.Response]:
+    """GET each URL in turn through one probe client, reading every body."""
+
+    async def go() -> list[httpx.Response]:
+        responses = []
+        async with make_client(4) as client:
+            for url in urls:
+                response = await client.get(url)
+                responses.append(response)
+                await asyncio.sleep(pause)
+        return responses
+
+    return asyncio.run(go())
+
+
+def test_connections_are_kept_alive_between_requests(server: LocalServer) -> None:
+    server.route("/a", Reply(200, "one"))
+    server.route("/b", Reply(200, "two"))
+    responses = fetch_all([server.url("/a"), server.url("/b"), server.url("/a")])
+    assert [r.text for r in responses] == ["one", "two", "one"]
+    assert len({r.peer for r in server.requests}) == 1
+
+
+def test_a_connection_the_server_closed_is_not_reused(server: LocalServer) -> None:
+    server.route("/bye", Reply(200, "ok", keep_alive=False))
+    responses = fetch_all([server.url("/bye")] * 3, pause=0.05)
+    assert [r.status_code for r in responses] == [200, 200, 200]
+    assert len({r.peer for r in server.requests}) == 3
+
+
+@pytest.mark.parametrize("framing", ["chunked", "close"])
+def test_chunked_and_close_delimited_bodies(server: LocalServer, framing: str) -> None:
+    server.route("/body", Reply(200, "a body of some thirty bytes...", framing=framing))
+    [response] = fetch_all([server.url("/body")])
+    assert response.text == "a body of some thirty bytes..."
+
+
+def test_a_compressed_body_is_judged_decoded(server: LocalServer) -> None:
+    import gzip
+
+    server.route(
+        "/gz", Reply(200, gzip.compress(b'{"status": "UP"}'), {"Content-Encoding": "gzip"})
+    )
+    monitor = http(server.url("/gz"), expect=Expect(contains='"UP"', json=(("status", "UP"),)))
+    assert outcome(probe_one(monitor)) == ("up", 200, "")
+
+
+def test_a_body_cut_short_is_down(server: LocalServer) -> None:
+    server.route("/short", Reply(200, "half", headers={"Content-Length": "100"}, keep_alive=False))
+    sample = probe_one(http(server.url("/short")))
+    assert outcome(sample) == ("down", None, "connection closed before the body ended")
+
+
+def test_an_unsupported_scheme_in_a_redirect_is_down(server: LocalServer) -> None:
+    server.route("/ftp", Reply.redirect("ftp://example.com/file"))
+    assert probe_one(http(server.url("/ftp"))).detail == "unsupported URL scheme"
