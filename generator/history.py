@@ -16,7 +16,6 @@ import io
 import logging
 import multiprocessing
 import os
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -49,7 +48,6 @@ log = logging.getLogger(__name__)
 
 KINDS = {"up": 0, "degraded": 1, "down": 2}
 MAINTENANCE = 3
-CODE_RE = re.compile(r"^[1-5][0-9][0-9]$")
 PARALLEL_FROM = 8  # old day files: fewer are read faster than worker processes start
 WindowText = dict[str, list[tuple[str, str]]]  # monitor -> [(start, end)] as data-file times
 
@@ -228,13 +226,19 @@ def scan_day(
             if not t:
                 continue
             kind = KINDS.get(status, -1)
-            if not monitor or kind < 0 or (code and not CODE_RE.match(code)):
+            if (
+                not monitor
+                or kind < 0
+                or (code and not (len(code) == 3 and "100" <= code <= "599" and code.isdecimal()))
+            ):
                 _row_sample(fields)  # raises the raw reader's message
             if windows and any(start <= t < end for start, end in windows.get(monitor, ())):
                 kind = MAINTENANCE
-            if ms and not (ms.isdecimal() and ms.isascii() and int(ms) <= MAX_MS):
-                parse_ms(ms)  # raises its message
-            value = int(ms) if ms else None
+            value = None
+            if ms:
+                value = int(ms) if ms.isdecimal() else -1
+                if not 0 <= value <= MAX_MS:
+                    parse_ms(ms)  # raises its message
             tally = tallies.get(monitor)
             if tally is None:
                 tally = tallies[monitor] = Tally()

@@ -54,6 +54,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 EARLIEST = datetime.min.replace(tzinfo=UTC)
+MARKDOWN_SPECIAL_RE = re.compile(r"[\\`*_\[\]]")  # emphasis, code spans and links
 # How far back the probe reads samples to find streaks; an outage longer than this
 # still resolves, it only counts from this far back.
 LOOKBACK_DAYS = 1
@@ -309,7 +310,7 @@ def open_incident(config: Config, monitor: Monitor, outage: Outage, now: datetim
         monitors=(monitor.id,),
         started=outage.start,
         auto=True,
-        updates=(Update(now, "investigating", reason),),
+        updates=(Update(now, "investigating", as_markdown_text(reason)),),
     )
     write(incident)
     return Change("opened", incident.id, monitor.id, reason)
@@ -320,6 +321,12 @@ def reason_of(sample: store.Sample) -> str:
     if sample.detail:
         return sample.detail
     return f"HTTP {sample.code}" if sample.code else sample.status
+
+
+def as_markdown_text(text: str) -> str:
+    """Text from a probed endpoint as Markdown that shows it literally, even with allow_html."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;")
+    return MARKDOWN_SPECIAL_RE.sub(r"\\\g<0>", text)
 
 
 def broken_claims(config: Config, good: set[Path]) -> set[str]:

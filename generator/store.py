@@ -156,7 +156,7 @@ def parse_ms(text: str) -> int | None:
     """A response time in whole milliseconds (empty: none); ValueError when impossible."""
     if not text:
         return None
-    if not (text.isascii() and text.isdecimal()) or int(text) > MAX_MS:
+    if not text.isdecimal() or int(text) > MAX_MS:
         raise ValueError(f"ms must be a whole number from 0 to {MAX_MS}, not {text!r}")
     return int(text)
 
@@ -165,7 +165,7 @@ def parse_code(text: str) -> int | None:
     """An HTTP status code (empty: none); ValueError when it is not one."""
     if not text:
         return None
-    if not (text.isascii() and text.isdecimal()) or not 100 <= int(text) <= 599:
+    if not text.isdecimal() or not 100 <= int(text) <= 599:
         raise ValueError(f"code must be an HTTP status from 100 to 599, not {text!r}")
     return int(text)
 

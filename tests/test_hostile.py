@@ -436,3 +436,24 @@ def test_a_rollup_with_merge_conflict_markers_is_read_around_them(tmp_path: Path
     ]
     days = json.loads((tmp_path / "site" / "api" / "monitors" / "api.json").read_text())["days"]
     assert [d["uptime"] for d in days if d["date"] < "2026-10-04"][-3:] == [50.0, 50.0, 50.0]
+
+
+def test_body_text_in_an_auto_incident_stays_text_even_with_allow_html(tmp_path: Path) -> None:
+    hostile = "<img src=x onerror=alert(1)> [a](javascript:alert(2))"
+    with LocalServer() as server:
+        server.route("/echo", Reply.json({"status": hostile}))
+        config = repo(
+            tmp_path,
+            f"monitors:\n  - id: echo\n    url: {server.url('/echo')}\n"
+            "    expect: {json: {status: UP}}\n",
+            site="site: {title: T, allow_html: true}\n",
+        )
+        assert cli("probe", "--config", str(config), "--now", "2026-11-23T10:00:00Z")[0] == 0
+    assert cli("build", "--config", str(config), "--now", "2026-11-23T10:01:00Z")[0] == 0
+    (incident,) = (tmp_path / "incidents").glob("*.md")
+    assert (
+        "got '&lt;img src=x onerror=alert(1)> \\[a\\](javascript:alert(2))'" in incident.read_text()
+    )
+    page = (tmp_path / "site" / "incidents" / f"{incident.stem}.html").read_text()
+    assert "got '&lt;img src=x onerror=alert(1)&gt; [a](javascript:alert(2))'" in page
+    assert "<img src=x" not in page and 'href="javascript' not in page
