@@ -99,7 +99,25 @@ class ProbeTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         timeouts = request.extensions.get("timeout", {})
         origin = _origin(request.url)
-        connection = self._take_idle(origin) or await self._connect(origin, timeouts)
+        kept = self._take_idle(origin)
+        if kept is not None:
+            try:
+                return await self._exchange(kept, origin, request, timeouts)
+            except (httpx.NetworkError, httpx.RemoteProtocolError):
+                if kept.h11.their_state is not h11.SEND_RESPONSE:
+                    raise
+                # The server closed a kept-alive connection as we reused it: not its fault.
+        connection = await self._connect(origin, timeouts)
+        return await self._exchange(connection, origin, request, timeouts)
+
+    async def _exchange(
+        self,
+        connection: Connection,
+        origin: Origin,
+        request: httpx.Request,
+        timeouts: dict[str, float | None],
+    ) -> httpx.Response:
+        """Send the request and read the response head; the body streams later."""
         try:
             await self._send(connection, request, timeouts.get("write"))
             event = await connection.next_event(timeouts.get("read"))

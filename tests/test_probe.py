@@ -727,3 +727,11 @@ def test_a_body_cut_short_is_down(server: LocalServer) -> None:
 def test_an_unsupported_scheme_in_a_redirect_is_down(server: LocalServer) -> None:
     server.route("/ftp", Reply.redirect("ftp://example.com/file"))
     assert probe_one(http(server.url("/ftp"))).detail == "unsupported URL scheme"
+
+
+def test_a_kept_alive_connection_closed_as_it_is_reused_is_retried_once(
+    server: LocalServer,
+) -> None:
+    server.route("/bye", Reply(200, "ok", keep_alive=False))
+    responses = fetch_all([server.url("/bye")] * 5)
+    assert [r.status_code for r in responses] == [200] * 5
