@@ -7,6 +7,7 @@ way back to the site's top ("" or "../"), so links work under any base path.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import re
@@ -250,6 +251,7 @@ class _EscapeHtml(markdown.Extension):
         md.treeprocessors.register(_SafeLinks(md), "safe_links", 0)
 
 
+@functools.lru_cache(maxsize=512)  # the page and the feed show the same text
 def render_markdown(text: str, allow_html: bool = False) -> Markup:
     """Incident Markdown as HTML; raw HTML escaped unless the site allows it."""
     extensions: list[markdown.Extension | str] = ["sane_lists"]
