@@ -21,6 +21,7 @@ import ipaddress
 import logging
 import socket
 import ssl
+import threading
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -273,9 +274,40 @@ async def _addresses(host: str, port: int) -> list[str]:
     """IP addresses to try for host (an IP literal is used as it is)."""
     with contextlib.suppress(ValueError):
         return [str(ipaddress.ip_address(host))]
-    loop = asyncio.get_running_loop()
-    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    infos = await resolve(host, port)
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+async def resolve(host: str, port: int) -> list[Any]:
+    """getaddrinfo in a daemon thread of its own.
+
+    asyncio's resolver runs in the default executor, which the end of `asyncio.run` (and of
+    the interpreter) waits for: a DNS server that never answers would hold the whole run
+    past every deadline. A daemon thread is simply left behind when its check gives up.
+    """
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[list[Any]] = loop.create_future()
+
+    def settle(infos: list[Any], error: OSError | None) -> None:
+        if future.done():
+            return  # the check gave up waiting
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(infos)
+
+    def lookup() -> None:
+        infos: list[Any] = []
+        error: OSError | None = None
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except OSError as exc:
+            error = exc
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
+            loop.call_soon_threadsafe(settle, infos, error)
+
+    threading.Thread(target=lookup, name=f"resolve {host}", daemon=True).start()
+    return await future
 
 
 async def _io(

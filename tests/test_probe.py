@@ -735,3 +735,31 @@ def test_a_kept_alive_connection_closed_as_it_is_reused_is_retried_once(
     server.route("/bye", Reply(200, "ok", keep_alive=False))
     responses = fetch_all([server.url("/bye")] * 5)
     assert [r.status_code for r in responses] == [200] * 5
+
+
+def test_a_dns_server_that_never_answers_holds_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+    import threading
+
+    release = threading.Event()
+    real = socket.getaddrinfo
+
+    def stuck(host: str, *args: Any, **kwargs: Any) -> Any:
+        if host.endswith(".stuck.example"):
+            release.wait(30)
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", stuck)
+    monitors = [
+        http("http://api.stuck.example/", id="http-dns", timeout=0.5),
+        replace(tcp("db.stuck.example", 5432), timeout=0.5),
+    ]
+    started = time.monotonic()
+    try:
+        samples = probe.run(config_of(*monitors), monitors, NOW, "test")
+        elapsed = time.monotonic() - started
+    finally:
+        release.set()
+    assert [s.detail for s in samples] == ["timeout after 0.5 s"] * 2
+    assert elapsed < 0.5 + 0.8
