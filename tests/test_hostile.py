@@ -457,3 +457,38 @@ def test_body_text_in_an_auto_incident_stays_text_even_with_allow_html(tmp_path:
     page = (tmp_path / "site" / "incidents" / f"{incident.stem}.html").read_text()
     assert "got '&lt;img src=x onerror=alert(1)&gt; [a](javascript:alert(2))'" in page
     assert "<img src=x" not in page and 'href="javascript' not in page
+
+
+# --- another working directory -------------------------------------------------------------
+
+
+def test_every_command_works_from_another_folder_with_a_relative_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo(tmp_path / "status", "monitors:\n  - id: api\n    url: http://127.0.0.1:1/\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    config = "../status/status.yml"
+    for minute in ("00", "05"):
+        assert cli("probe", "--config", config, "--now", f"2026-11-23T10:{minute}:00Z")[0] == 0
+    assert (
+        cli("incident", "new", "Planned work", "--config", config, "--now", "2026-11-23T10:06:00Z")[
+            0
+        ]
+        == 0
+    )
+    assert cli("check", "--config", config) == (
+        0,
+        f"{config}: 1 monitors and 2 incident files are valid\n",
+    )
+    assert cli("build", "--config", config, "--now", "2026-11-23T10:07:00Z")[0] == 0
+    assert cli("compact", "--config", config, "--now", "2026-12-23T10:00:00Z")[0] == 0
+    assert list(elsewhere.iterdir()) == []
+    root = tmp_path / "status"
+    assert (root / "site" / "index.html").is_file()
+    assert sorted(p.name for p in (root / "incidents").iterdir()) == [
+        "2026-11-23-api-is-down.md",
+        "2026-11-23-planned-work.md",
+    ]
+    assert [p.name for p in (root / "data").iterdir()] == ["rollup"]
