@@ -331,7 +331,7 @@ def _origin(url: httpx.URL) -> Origin:
     if url.scheme not in ("http", "https"):
         raise httpx.UnsupportedProtocol(f"unsupported URL scheme {url.scheme!r}")
     port = url.port or (443 if url.scheme == "https" else 80)
-    return url.scheme, url.host, port
+    return url.scheme, url.raw_host.decode("ascii"), port  # IDNA (xn--) form for DNS and SNI
 
 
 # --- secrets in library logs ------------------------------------------------------------
