@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ from .incident_file import (
     story,
     strip_blank_lines,
 )
-from .store import format_time
+from .store import format_time, within_years
 from .yamlfile import LineDict, LineList, parse_yaml
 
 
@@ -77,7 +77,7 @@ def front_time(value: Any) -> datetime:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError(f"{value.isoformat(' ')} has no time zone (add Z or an offset)")
-        return value.astimezone(UTC)
+        return within_years(value, value.isoformat())
     if isinstance(value, date):
         return_hint = f"{value.isoformat()}T00:00:00Z"
         raise ValueError(f"needs a time of day and zone, such as {return_hint}")

@@ -30,7 +30,7 @@ from pathlib import Path
 import yaml
 
 from .errors import Problem
-from .store import format_time
+from .store import format_time, within_years
 
 STATES = ("investigating", "identified", "monitoring", "resolved")
 SEVERITIES = ("minor", "major", "critical")
@@ -268,7 +268,7 @@ def parse_heading_time(text: str) -> datetime:
         raise ValueError(f"'{text}' is not a time such as 2026-06-19 15:57 UTC") from None
     if t.tzinfo is None:
         raise ValueError(f"time '{text}' has no time zone (add UTC or an offset such as +02:00)")
-    return t.astimezone(UTC)
+    return within_years(t, text)
 
 
 # --- editing in place ---------------------------------------------------------------

@@ -34,7 +34,8 @@ log = logging.getLogger(__name__)
 COLUMNS = ("time", "monitor", "location", "status", "ms", "code", "detail")
 HEADER = ",".join(COLUMNS) + "\n"
 STATUSES = ("up", "degraded", "down")
-MAX_MS = 86_400_000  # a day: no single check takes longer
+MAX_MS = 86_400_000
+FIRST_YEAR, LAST_YEAR = 1970, 2999  # a day: no single check takes longer
 DAY_FILE_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.csv$")
 
 
@@ -65,6 +66,13 @@ def parse_time(text: str) -> datetime:
     t = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
     if t.tzinfo is None:
         raise ValueError(f"time {text!r} has no time zone (add Z or an offset)")
+    return within_years(t, text)
+
+
+def within_years(t: datetime, text: str) -> datetime:
+    """An aware time in UTC; ValueError outside the years a status page can mean."""
+    if not FIRST_YEAR <= t.year <= LAST_YEAR:  # also keeps zone shifts from overflowing
+        raise ValueError(f"time {text!r} is not between {FIRST_YEAR} and {LAST_YEAR}")
     return t.astimezone(UTC)
 
 

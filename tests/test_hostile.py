@@ -492,3 +492,22 @@ def test_every_command_works_from_another_folder_with_a_relative_config(
         "2026-11-23-planned-work.md",
     ]
     assert [p.name for p in (root / "data").iterdir()] == ["rollup"]
+
+
+def test_times_outside_sensible_years_are_errors_not_overflows(tmp_path: Path) -> None:
+    config = repo(
+        tmp_path, "monitors: []\n", site="site: {title: T, timezone: Pacific/Kiritimati}\n"
+    )
+    (tmp_path / "incidents" / "2026-11-01-far.md").write_text(
+        "---\ntitle: t\nstarted: 0001-01-01T00:00:00Z\n---\n\n## Updates\n\n"
+        "### 9999-12-31 23:59 UTC \u2014 Identified\n\ntext\n"
+    )
+    code, output = cli("build", "--config", str(config), "--now", "2026-11-02T00:00:00Z")
+    assert code == 1
+    assert output.replace(str(tmp_path) + "/", "").splitlines() == [
+        "incidents/2026-11-01-far.md:3: started: time '0001-01-01T00:00:00+00:00' is not between 1970 and 2999",
+        "incidents/2026-11-01-far.md:8: timeline: time '9999-12-31 23:59 UTC' is not between 1970 and 2999",
+    ]
+    code, output = cli("build", "--config", str(config), "--now", "9999-12-31T23:00:00Z")
+    assert code == 2
+    assert "time '9999-12-31T23:00:00Z' is not between 1970 and 2999" in output
