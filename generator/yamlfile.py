@@ -8,6 +8,9 @@ import yaml
 
 from .errors import Problem
 
+MAX_VALUES = 1_000_000  # a config of 20,000 monitors holds about 300,000
+TOO_BIG = f"more than {MAX_VALUES:,} values (do YAML aliases repeat a list?)"
+
 
 class LineDict(dict[str, Any]):
     """A mapping from YAML that remembers the line of itself and of each key."""
@@ -23,10 +26,17 @@ class LineList(list[Any]):
     item_lines: list[int]
 
 
+class _TooBig(Exception):
+    """More values than any status.yml or incident file holds: aliases repeating lists."""
+
+
 def _construct(
-    node: yaml.Node, loader: yaml.SafeLoader, problems: list[Problem], where: str
+    node: yaml.Node, loader: yaml.SafeLoader, problems: list[Problem], where: str, budget: list[int]
 ) -> Any:
     """Turn a composed YAML node into plain values that keep their line numbers."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise _TooBig
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
         out = LineDict()
@@ -39,11 +49,11 @@ def _construct(
                 key = str(key)
             if key in out:
                 problems.append(Problem(where, line, f"{key}: duplicate key"))
-            out[key] = _construct(value_node, loader, problems, where)
+            out[key] = _construct(value_node, loader, problems, where, budget)
             out.key_lines[key] = line
         return out
     if isinstance(node, yaml.SequenceNode):
-        seq = LineList(_construct(n, loader, problems, where) for n in node.value)
+        seq = LineList(_construct(n, loader, problems, where, budget) for n in node.value)
         seq.line = node.start_mark.line + 1
         seq.item_lines = [n.start_mark.line + 1 for n in node.value]
         return seq
@@ -67,9 +77,13 @@ def parse_yaml(text: str, where: str) -> tuple[Any, list[Problem]]:
         node = loader.get_single_node()
         if node is None:
             return None, problems
-        return _construct(node, loader, problems, where), problems
+        return _construct(node, loader, problems, where, [MAX_VALUES]), problems
     except yaml.YAMLError as exc:
         return None, [_yaml_problem(exc, where)]
+    except RecursionError:
+        return None, [Problem(where, None, "values are nested too deeply")]
+    except _TooBig:
+        return None, [Problem(where, None, TOO_BIG)]
     finally:
         loader.dispose()
 

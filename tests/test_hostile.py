@@ -511,3 +511,20 @@ def test_times_outside_sensible_years_are_errors_not_overflows(tmp_path: Path) -
     code, output = cli("build", "--config", str(config), "--now", "9999-12-31T23:00:00Z")
     assert code == 2
     assert "time '9999-12-31T23:00:00Z' is not between 1970 and 2999" in output
+
+
+def test_yaml_that_nests_or_expands_without_end_is_a_clean_error(tmp_path: Path) -> None:
+    config = tmp_path / "status.yml"
+    config.write_text("site: {title: T}\nmonitors: []\nx: " + "[" * 5000 + "]" * 5000 + "\n")
+    assert cli("check", "--config", str(config)) == (1, f"{config}: values are nested too deeply\n")
+    config = repo(tmp_path, "monitors: []\n")
+    laughs = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    laughs += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    (tmp_path / "incidents" / "2026-11-01-laughs.md").write_text(
+        "---\ntitle: t\nstarted: 2026-11-01T10:00:00Z\n" + "\n".join(laughs) + "\n---\n"
+    )
+    code, output = cli("check", "--config", str(config))
+    assert (code, output.replace(str(tmp_path) + "/", "")) == (
+        1,
+        "incidents/2026-11-01-laughs.md: more than 1,000,000 values (do YAML aliases repeat a list?)\n",
+    )
