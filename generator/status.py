@@ -172,7 +172,8 @@ def format_uptime(value: float | None) -> str:
         return "No data"
     if value >= 100:
         return "100%"
-    return f"{math.floor(value * 100) / 100:.2f}%"
+    # The nudge undoes float error (23 of 125 is 18.4, but 18.4 * 100 is 1839.999...).
+    return f"{math.floor(value * 100 + 1e-9) / 100:.2f}%"
 
 
 def touches(incident: Incident, day: date, now: datetime) -> bool:

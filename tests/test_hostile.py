@@ -20,6 +20,7 @@ from localserver import Certificates, LocalServer, Reply
 from generator.cli import main
 from generator.config import Masker
 from generator.render import render_markdown
+from generator.status import format_uptime
 
 HEADER = "time,monitor,location,status,ms,code,detail\n"
 
@@ -528,3 +529,18 @@ def test_yaml_that_nests_or_expands_without_end_is_a_clean_error(tmp_path: Path)
         1,
         "incidents/2026-11-01-laughs.md: more than 1,000,000 values (do YAML aliases repeat a list?)\n",
     )
+
+
+@pytest.mark.parametrize(
+    ("up", "total", "shown"),
+    [(23, 125, "18.40%"), (29, 50, "58.00%"), (28799, 28800, "99.99%"), (1, 100000, "0.00%")],
+)
+def test_uptime_is_floored_without_float_error(up: int, total: int, shown: str) -> None:
+    assert format_uptime(up * 100 / total) == shown
+
+
+def test_floored_uptime_matches_exact_arithmetic_for_every_small_fraction() -> None:
+    for total in range(1, 400):
+        for up in range(total):
+            whole, cents = divmod(up * 10000 // total, 100)
+            assert format_uptime(up * 100 / total) == f"{whole}.{cents:02d}%"
