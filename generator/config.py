@@ -95,6 +95,16 @@ class Monitor:
     success_threshold: int = 2
     severity: str = "major"
     incident_on_degraded: bool = False
+    line: int = field(default=0, compare=False, repr=False)  # where status.yml defines it
+    key: str = field(default="", compare=False, repr=False)  # e.g. "monitors[0] (api)"
+
+    def secret_uses(self) -> list[tuple[str, str]]:
+        """(key, variable name) for each `${NAME}` in url, headers and body."""
+        texts = [("url", self.url), *((f"headers.{k}", v) for k, v in self.headers)]
+        texts.append(("body", self.body or ""))
+        return [
+            (key, name) for key, text in texts for name in dict.fromkeys(SECRET_RE.findall(text))
+        ]
 
     @property
     def secret_names(self) -> list[str]:
@@ -201,12 +211,17 @@ def resolve_secrets(
     """Fill `${NAME}` placeholders from the environment; a missing one is a ConfigError."""
     env = os.environ if environ is None else environ
     monitors = list(monitors)
-    missing = sorted({n for m in monitors for n in m.secret_names if n not in env})
-    if missing:
-        where = display_path(config_path)
-        raise ConfigError(
-            [Problem(where, None, f"environment variable {n} is not set") for n in missing]
+    where = display_path(config_path)
+    missing = [
+        Problem(
+            where, m.line or None, f"{m.key or m.id}.{key}: environment variable {name} is not set"
         )
+        for m in monitors
+        for key, name in m.secret_uses()
+        if name not in env
+    ]
+    if missing:
+        raise ConfigError(missing)
 
     def fill(text: str) -> str:
         return SECRET_RE.sub(lambda m: env[m.group(1)], text)
@@ -457,7 +472,7 @@ def _read_monitor(
         }
     if not mid:
         return None
-    return Monitor(id=mid, type=kind, **fields, **probe)
+    return Monitor(id=mid, type=kind, **fields, **probe, line=line, key=key)
 
 
 def _read_publish(c: Checker, raw: LineDict, line: int) -> Publish:

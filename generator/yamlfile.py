@@ -31,7 +31,12 @@ class _TooBig(Exception):
 
 
 def _construct(
-    node: yaml.Node, loader: yaml.SafeLoader, problems: list[Problem], where: str, budget: list[int]
+    node: yaml.Node,
+    loader: yaml.SafeLoader,
+    problems: list[Problem],
+    where: str,
+    budget: list[int],
+    path: str = "",
 ) -> Any:
     """Turn a composed YAML node into plain values that keep their line numbers."""
     budget[0] -= 1
@@ -48,12 +53,15 @@ def _construct(
             if not isinstance(key, str):
                 key = str(key)
             if key in out:
-                problems.append(Problem(where, line, f"{key}: duplicate key"))
-            out[key] = _construct(value_node, loader, problems, where, budget)
+                problems.append(Problem(where, line, f"{path}{key}: duplicate key"))
+            out[key] = _construct(value_node, loader, problems, where, budget, f"{path}{key}.")
             out.key_lines[key] = line
         return out
     if isinstance(node, yaml.SequenceNode):
-        seq = LineList(_construct(n, loader, problems, where, budget) for n in node.value)
+        seq = LineList(
+            _construct(n, loader, problems, where, budget, f"{path.rstrip('.')}[{i}].")
+            for i, n in enumerate(node.value)
+        )
         seq.line = node.start_mark.line + 1
         seq.item_lines = [n.start_mark.line + 1 for n in node.value]
         return seq

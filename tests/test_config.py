@@ -251,8 +251,8 @@ def test_missing_environment_variables_are_named(folder: Path) -> None:
     with pytest.raises(ConfigError) as raised:
         resolve_secrets(config.monitors, config.path, {"UNRELATED": "x"})
     assert raised.value.format_message().splitlines() == [
-        "status.yml: environment variable OTHER is not set",
-        "status.yml: environment variable TOK is not set",
+        "status.yml:3: monitors[0] (a).url: environment variable TOK is not set",
+        "status.yml:3: monitors[0] (a).headers.Authorization: environment variable OTHER is not set",
     ]
 
 
@@ -294,5 +294,7 @@ def test_upwatch_probe_names_a_missing_secret_and_writes_nothing(
     (folder / "status.yml").write_text(GOOD)
     result = CliRunner().invoke(main, ["probe", "--config", "status.yml"])
     assert result.exit_code == 1
-    assert result.output.splitlines() == ["status.yml: environment variable API_TOKEN is not set"]
+    assert result.output.splitlines() == [
+        "status.yml:9: monitors[0] (api).headers.Authorization: environment variable API_TOKEN is not set"
+    ]
     assert listing(folder) == ["status.yml"]

@@ -189,7 +189,7 @@ def test_a_hanging_or_trickling_endpoint_ends_at_its_timeout(
         None,
         "timeout after 0.5 s",
     )
-    assert elapsed < 0.5 + 0.8
+    assert elapsed < 0.5 + 2.0  # a generous margin for a loaded CI machine, still < the 5 s reply
 
 
 def test_retries_are_bounded_by_timeout_times_attempts(server: LocalServer) -> None:
@@ -199,7 +199,7 @@ def test_retries_are_bounded_by_timeout_times_attempts(server: LocalServer) -> N
     elapsed = time.monotonic() - started
     assert sample.detail == "timeout after 0.3 s"
     assert server.hits("/stuck") == 3
-    assert elapsed < 0.3 * 3 + (0.2 + 0.4) + 0.8
+    assert elapsed < 0.3 * 3 + (0.2 + 0.4) + 2.0
 
 
 def test_a_retry_turns_a_one_off_failure_into_up(server: LocalServer) -> None:
@@ -229,7 +229,7 @@ def test_one_hanging_monitor_does_not_hold_the_others(server: LocalServer) -> No
     monitors += [http(server.url("/ok"), id=f"ok-{i}") for i in range(20)]
     started = time.monotonic()
     samples = probe.run(config_of(*monitors), monitors, NOW, "test")
-    assert time.monotonic() - started < 1.0 + 1.0
+    assert time.monotonic() - started < 1.0 + 2.0
     assert [s.monitor for s in samples] == [m.id for m in monitors]
     assert [s.status for s in samples] == ["down"] + ["up"] * 20
 
@@ -762,4 +762,4 @@ def test_a_dns_server_that_never_answers_holds_nothing(monkeypatch: pytest.Monke
     finally:
         release.set()
     assert [s.detail for s in samples] == ["timeout after 0.5 s"] * 2
-    assert elapsed < 0.5 + 0.8
+    assert elapsed < 0.5 + 2.0  # a generous margin for a loaded CI machine, still < the 5 s reply
