@@ -27,6 +27,7 @@ from .errors import Problem, display_path
 from .rollup import LATEST_FILE, read_rollups, rollup_dir
 from .store import (
     COLUMNS,
+    CONFLICT_START,
     MAX_MS,
     RECENT,
     DayStats,
@@ -295,6 +296,9 @@ def _records(path: Path) -> Iterator[list[str]]:
     """The distinct data rows of a day file in COLUMNS order (exact duplicate lines count once)."""
     text = path.read_text(encoding="utf-8", errors="replace").replace("\r\n", "\n")
     head, _, body = text.partition("\n")
+    if head.startswith(CONFLICT_START):  # both sides added the file: the header comes next
+        _skip(Problem(display_path(path), 1, "merge conflict marker"))
+        head, _, body = body.partition("\n")
     header = next(csv.reader([head]), [])
     missing = [c for c in ("time", "monitor", "status") if c not in header]
     if missing:

@@ -35,7 +35,8 @@ COLUMNS = ("time", "monitor", "location", "status", "ms", "code", "detail")
 HEADER = ",".join(COLUMNS) + "\n"
 STATUSES = ("up", "degraded", "down")
 MAX_MS = 86_400_000
-FIRST_YEAR, LAST_YEAR = 1970, 2999  # a day: no single check takes longer
+FIRST_YEAR, LAST_YEAR = 1970, 2999
+CONFLICT_START = "<<<<<<<"  # git's marker, first line of a file added on both sides  # a day: no single check takes longer
 DAY_FILE_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.csv$")
 
 
@@ -194,6 +195,9 @@ def _rows(path: Path, problems: list[Problem] | None) -> Iterator[tuple[int, dic
     with path.open(encoding="utf-8", newline="", errors="replace") as handle:
         reader = csv.reader(handle)
         header = next(reader, None)
+        if header and header[0].startswith(CONFLICT_START):  # both sides added the file
+            _report(Problem(display_path(path), 1, "merge conflict marker"), problems)
+            header = next(reader, None)
         if header is None:
             return
         missing = [c for c in ("time", "monitor", "status") if c not in header]

@@ -21,6 +21,7 @@ from generator.cli import main
 from generator.config import Masker
 from generator.render import render_markdown
 from generator.status import format_uptime
+from generator.store import read_day
 
 HEADER = "time,monitor,location,status,ms,code,detail\n"
 
@@ -544,3 +545,23 @@ def test_floored_uptime_matches_exact_arithmetic_for_every_small_fraction() -> N
         for up in range(total):
             whole, cents = divmod(up * 10000 // total, 100)
             assert format_uptime(up * 100 / total) == f"{whole}.{cents:02d}%"
+
+
+def test_a_day_file_added_on_both_sides_of_a_conflict_keeps_both_sides(tmp_path: Path) -> None:
+    config = repo(tmp_path, "monitors:\n  - id: api\n    url: http://127.0.0.1:1/\n")
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "2026-11-20.csv").write_text(
+        f"<<<<<<< HEAD\n{HEADER}2026-11-20T10:00:00Z,api,default,up,5,200,\n"
+        f"=======\n{HEADER}2026-11-20T10:05:00Z,api,default,down,,,boom\n>>>>>>> theirs\n"
+    )
+    code, output = cli("build", "--config", str(config), "--now", "2026-11-20T11:00:00Z")
+    assert code == 0, output
+    assert sorted(output.replace(str(tmp_path) + "/", "").splitlines()[:3]) == [
+        "data/2026-11-20.csv:1: merge conflict marker (line skipped)",
+        "data/2026-11-20.csv:4: expected 7 fields, found 1 (line skipped)",
+        "data/2026-11-20.csv:7: expected 7 fields, found 1 (line skipped)",
+    ]
+    api = json.loads((tmp_path / "site" / "api" / "monitors" / "api.json").read_text())
+    assert (api["status"], api["days"][-1]["samples"]) == ("major_outage", 2)
+    assert [s.status for s in read_day(data / "2026-11-20.csv", [])] == ["up", "down"]
