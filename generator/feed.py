@@ -13,7 +13,7 @@ from xml.etree import ElementTree as ET
 
 from .config import Config
 from .incidents import Incident
-from .render import incident_words, render_markdown, state_label
+from .render import incident_words, printable, render_markdown, state_label
 
 if TYPE_CHECKING:
     from .site import Summary
@@ -84,7 +84,7 @@ def _feed_updated(summary: Summary) -> datetime:
 
 def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:
     child = ET.SubElement(parent, f"{{{ATOM}}}{tag}")
-    child.text = text
+    child.text = printable(text)
     return child
 
 

@@ -41,6 +41,9 @@ if TYPE_CHECKING:
 ASSETS = "assets"
 PAST_DAYS = 14
 SAFE_SCHEMES = {"", "http", "https", "mailto"}
+# A hand-edited incident or day file may hold these; one would make a page or the feed invalid.
+NONCHARACTERS = "".join(f"{chr(p + 0xFFFE)}{chr(p + 0xFFFF)}" for p in range(0, 0x110000, 0x10000))
+FORBIDDEN_RE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef{NONCHARACTERS}]")
 URL_NOISE_RE = re.compile(r"[\x00-\x20\x7f]")  # browsers strip or ignore these in a URL
 
 
@@ -88,6 +91,7 @@ def environment(config: Config, summary: Summary) -> Environment:
     """The Jinja environment: autoescape, strict undefined, templates from the config's folder."""
     env = Environment(
         autoescape=True,
+        finalize=printable,
         undefined=StrictUndefined,
         loader=FileSystemLoader(config.templates_dir),
         trim_blocks=True,
@@ -118,6 +122,15 @@ def environment(config: Config, summary: Summary) -> Environment:
         bar_summary=status.bar_summary,
     )
     return env
+
+
+def printable(value: Any) -> Any:
+    """Text with the code points HTML and XML forbid (controls, noncharacters) shown as \ufffd."""
+    if isinstance(value, Markup):
+        return Markup(FORBIDDEN_RE.sub("\ufffd", value))
+    if isinstance(value, str):
+        return FORBIDDEN_RE.sub("\ufffd", value)
+    return value
 
 
 def time_filters(zone: ZoneInfo, now: datetime) -> dict[str, Callable[..., str]]:

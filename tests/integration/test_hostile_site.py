@@ -52,27 +52,27 @@ started: 2026-11-01T03:00:00Z
 ---
 Story <script>alert(11)</script> [a](&#106;avascript:alert(12)) ![b](javascript:alert(13))
 <div onclick="alert(14)">raw</div> [c](JaVaScRiPt:alert(15)) [d](data:text/html,x)
+Invisible \x01 \x0c \x1b[31m \x7f \ufffe characters pasted from a terminal.
 
 ## Updates
 
 ### 2026-11-01 04:30 UTC — Identified
 
-Timeline <img src=x onerror=alert(16)> [e](java&#x09;script:alert(17))
+Timeline <img src=x onerror=alert(16)> [e](java&#x09;script:alert(17)) \x08
 """
 
-DETAIL = '"detail, with ""quotes"" <script>alert(18)</script>\nand a new line"'
+DETAIL = '"detail, with ""quotes"" <script>alert(18)</script>\nand a new line \x01\x1b"'
 
 
 def write_days(data: Path) -> None:
-    """Samples every half hour around the end of daylight time in St. John's, one day empty."""
+    """Hourly samples around the end of daylight time in St. John's, one day empty, the last down."""
     data.mkdir()
     header = "time,monitor,location,status,ms,code,detail\n"
     for day in ("2026-10-30", "2026-11-01", "2026-11-02"):
         rows = []
         for hour in range(0, 24 if day != "2026-11-02" else 12):
-            status, detail = (
-                ("down", DETAIL) if day == "2026-11-01" and hour in (3, 4) else ("up", "")
-            )
+            down = (day, hour) in (("2026-11-01", 3), ("2026-11-01", 4), ("2026-11-02", 11))
+            status, detail = ("down", DETAIL) if down else ("up", "")
             rows.append(f"{day}T{hour:02d}:00:00Z,api,default,{status},120,200,{detail}\n")
         (data / f"{day}.csv").write_text(header + "".join(rows))
 
@@ -162,6 +162,7 @@ def test_machine_files_parse_and_keep_the_hostile_text_as_text(site: Path) -> No
     assert (site / "CNAME").read_text() == "status.acme.example\n"
     feed = (site / "feed.atom").read_text()
     assert "https://status.acme.example/sub/incidents/2026-11-01-xss.html" in feed
+    assert "Invisible \ufffd \ufffd \ufffd[31m \ufffd \ufffd characters" in feed
 
 
 def test_times_name_the_half_hour_zone_across_the_daylight_change(site: Path) -> None:
