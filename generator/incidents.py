@@ -137,7 +137,7 @@ def in_maintenance(windows: dict[str, list[Window]], monitor_id: str, t: datetim
 
 def write_text(path: Path, text: str) -> None:
     """Write a file whole or not at all: a temporary file beside it, then a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    store.folder(path.parent)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         temporary.write_text(text, encoding="utf-8", newline="\n")

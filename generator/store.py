@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import Problem, display_path
+from .errors import DataError, Problem, display_path
 
 if TYPE_CHECKING:
     from .config import Config
@@ -110,12 +110,20 @@ def to_row(sample: Sample) -> list[str]:
     ]
 
 
+def folder(path: Path) -> Path:
+    """Make sure a folder of upwatch's exists; a file in its place is a user error."""
+    if path.exists() and not path.is_dir():
+        raise DataError([Problem(display_path(path), None, "is a file; it must be a folder")])
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def append_samples(data_dir: Path, samples: Iterable[Sample]) -> list[Path]:
     """Append samples to their day files (one write per file); return the files touched."""
     by_day: dict[date, list[Sample]] = {}
     for sample in samples:
         by_day.setdefault(sample.day, []).append(sample)
-    data_dir.mkdir(parents=True, exist_ok=True)
+    folder(data_dir)
     touched = []
     for day, group in sorted(by_day.items()):
         path = day_path(data_dir, day)

@@ -565,3 +565,16 @@ def test_a_day_file_added_on_both_sides_of_a_conflict_keeps_both_sides(tmp_path:
     api = json.loads((tmp_path / "site" / "api" / "monitors" / "api.json").read_text())
     assert (api["status"], api["days"][-1]["samples"]) == ("major_outage", 2)
     assert [s.status for s in read_day(data / "2026-11-20.csv", [])] == ["up", "down"]
+
+
+@pytest.mark.parametrize("name", ["data", "incidents"])
+def test_a_file_where_a_folder_belongs_is_a_clean_error(tmp_path: Path, name: str) -> None:
+    config = repo(tmp_path, "monitors:\n  - id: api\n    url: http://127.0.0.1:1/\n")
+    (tmp_path / "incidents").rmdir()
+    (tmp_path / name).write_text("not a folder")
+    code, output = cli("probe", "--config", str(config), "--now", "2026-11-23T10:00:00Z")
+    assert code == 1
+    assert (
+        output.replace(str(tmp_path) + "/", "").splitlines()[-1]
+        == f"{name}: is a file; it must be a folder"
+    )
