@@ -349,7 +349,10 @@ def _claims(path: Path) -> list[str]:
         return []
     if not isinstance(raw, LineDict) or raw.get("auto") is not True:
         return []
-    if raw.get("status") == "resolved" or raw.get("type") == "maintenance":
+    # Marked resolved without a `resolved` time, it is a person resolving it mid-outage:
+    # it still speaks for its monitor until the file is fixed.
+    resolved = raw.get("status") == "resolved" and raw.get("resolved") is not None
+    if resolved or raw.get("type") == "maintenance":
         return []
     monitors = raw.get("monitors")
     return [m for m in monitors if isinstance(m, str)] if isinstance(monitors, list) else []

@@ -578,3 +578,32 @@ def test_a_file_where_a_folder_belongs_is_a_clean_error(tmp_path: Path, name: st
         output.replace(str(tmp_path) + "/", "").splitlines()[-1]
         == f"{name}: is a file; it must be a folder"
     )
+
+
+def test_a_person_resolving_mid_outage_gets_no_second_incident(tmp_path: Path) -> None:
+    with LocalServer() as server:
+        config = repo(tmp_path, f"monitors:\n  - id: api\n    url: {server.url('/api')}\n")
+
+        def probe(minute: int, reply: Reply) -> str:
+            server.route("/api", reply)
+            now = f"2026-11-23T10:{minute:02d}:00Z"
+            code, output = cli("probe", "--config", str(config), "--now", now)
+            assert code == 0, output
+            return output
+
+        probe(0, Reply(503))
+        (path,) = (tmp_path / "incidents").glob("*.md")
+        # The natural first edit leaves the file broken: `resolved:` is still missing.
+        path.write_text(path.read_text().replace("status: investigating", "status: resolved"))
+        assert "skipped until it is fixed" in probe(5, Reply(503))
+        assert list((tmp_path / "incidents").iterdir()) == [path]
+        text = path.read_text().replace("auto: true", "resolved: 2026-11-23T10:06:00Z\nauto: true")
+        path.write_text(text)
+        for minute in (10, 15):
+            probe(minute, Reply(503))
+        assert list((tmp_path / "incidents").iterdir()) == [path]
+        assert path.read_text() == text  # the person's resolution stands
+        for minute in (20, 25, 30):
+            probe(minute, Reply(200))
+        assert "opened 1 incident" in probe(35, Reply(503))
+    assert len(list((tmp_path / "incidents").iterdir())) == 2
