@@ -607,3 +607,21 @@ def test_a_person_resolving_mid_outage_gets_no_second_incident(tmp_path: Path) -
             probe(minute, Reply(200))
         assert "opened 1 incident" in probe(35, Reply(503))
     assert len(list((tmp_path / "incidents").iterdir())) == 2
+
+
+def test_a_redirect_status_without_location_is_a_verdict_not_a_crash(tmp_path: Path) -> None:
+    with LocalServer() as server:
+        server.route("/moved", Reply(302, ""))
+        server.route("/ok", Reply(200, "ok"))
+        config = repo(
+            tmp_path,
+            f"monitors:\n  - id: moved\n    url: {server.url('/moved')}\n"
+            f"  - id: ok\n    url: {server.url('/ok')}\n",
+        )
+        code, output = cli("probe", "--config", str(config), "--now", "2026-11-23T10:00:00Z")
+    assert code == 0, output
+    rows = (tmp_path / "data" / "2026-11-23.csv").read_text().splitlines()[1:]
+    assert [row.split(",")[1:4] + row.split(",")[5:] for row in rows] == [
+        ["moved", "default", "down", "302", "HTTP 302"],
+        ["ok", "default", "up", "200", ""],
+    ]
