@@ -133,7 +133,9 @@ def test_secrets_echoed_by_a_server_stay_out_of_samples_commits_and_site(tmp_pat
             '    headers: {Authorization: "Bearer ${TOKEN}"}\n'
             "    expect: {json: {status: UP}}\n"
             f"  - id: gone\n    url: {server.url('/gone')}\n"
-            '    headers: {X-Key: "${TOKEN}"}\n',
+            '    headers: {X-Key: "${TOKEN}"}\n'
+            f"  - id: form\n    url: {server.url('/echo')}\n    method: POST\n"
+            '    body: "token=${TOKEN}"\n    expect: {contains: nope}\n',
         )
         git(tmp_path, "init", "-q")
         git(tmp_path, "commit", "-q", "--allow-empty", "-m", "start")
@@ -151,6 +153,9 @@ def test_secrets_echoed_by_a_server_stay_out_of_samples_commits_and_site(tmp_pat
             )
             assert code == 0, output
             assert secret not in output
+        sent = [(r.target, r.headers.get("authorization", ""), r.body) for r in server.requests]
+        assert ("/echo?k=Tok%20en/42", f"Bearer {secret}", b"") in sent
+        assert ("/echo", "", f"token={secret}".encode()) in sent
     assert cli("build", "--config", str(config), "--now", "2026-11-23T10:06:00Z")[0] == 0
     history = git(tmp_path, "log", "-p", "--format=%B")
     assert "got 'Bearer ***'" in history
