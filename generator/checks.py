@@ -80,6 +80,13 @@ def text(value: Any) -> str | None:
     return None if isinstance(value, str) else f"must be text, not {kind(value)}"
 
 
+def words(value: Any) -> str | None:
+    """Text that shows as a heading or a link, so it must not be blank."""
+    if not isinstance(value, str):
+        return f"must be text, not {kind(value)}"
+    return None if value.strip() else "must not be empty"
+
+
 def flag(value: Any) -> str | None:
     return None if isinstance(value, bool) else f"must be true or false, not {kind(value)}"
 

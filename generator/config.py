@@ -308,7 +308,7 @@ def _read_site(c: Checker, raw: LineDict, line: int) -> Site:
     data = c.mapping(raw.get("site"), "site", line, SITE_KEYS)
     if "title" not in data:
         c.add(data.line or line, "site.title", "is required")
-    title = c.get(data, "site", "title", ck.text, "Status")
+    title = c.get(data, "site", "title", ck.words, "Status")
     return Site(
         title=title,
         description=c.get(data, "site", "description", ck.text, ""),
@@ -424,7 +424,7 @@ def _read_monitor(
     probe = {k: c.get(data, key, k, PROBE_CHECKS[k], getattr(defaults, k)) for k in PROBE_KEYS}
     probe["timeout"] = float(probe["timeout"])
     fields: dict[str, Any] = {
-        "name": c.get(data, key, "name", ck.text, mid or ""),
+        "name": c.get(data, key, "name", ck.words, mid or ""),
         "group": c.get(data, key, "group", ck.text, ""),
         "description": c.get(data, key, "description", ck.text, ""),
     }

@@ -630,3 +630,19 @@ def test_a_redirect_status_without_location_is_a_verdict_not_a_crash(tmp_path: P
         ["moved", "default", "down", "302", "HTTP 302"],
         ["ok", "default", "up", "200", ""],
     ]
+
+
+def test_a_blank_title_or_monitor_name_is_a_config_error(tmp_path: Path) -> None:
+    config = repo(
+        tmp_path,
+        "monitors:\n  - {id: api, name: ' ', url: 'http://127.0.0.1:1/'}\n",
+        site="site: {title: ''}\n",
+    )
+    code, output = cli("check", "--config", str(config))
+    assert (code, output.splitlines()) == (
+        1,
+        [
+            f"{config}:1: site.title: must not be empty",
+            f"{config}:4: monitors[0] (api).name: must not be empty",
+        ],
+    )
