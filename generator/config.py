@@ -425,7 +425,7 @@ def _read_monitor(
     probe["timeout"] = float(probe["timeout"])
     fields: dict[str, Any] = {
         "name": c.get(data, key, "name", ck.words, mid or ""),
-        "group": c.get(data, key, "group", ck.text, ""),
+        "group": c.get(data, key, "group", ck.words, ""),
         "description": c.get(data, key, "description", ck.text, ""),
     }
     if kind == "http":

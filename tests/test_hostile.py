@@ -632,10 +632,10 @@ def test_a_redirect_status_without_location_is_a_verdict_not_a_crash(tmp_path: P
     ]
 
 
-def test_a_blank_title_or_monitor_name_is_a_config_error(tmp_path: Path) -> None:
+def test_a_blank_title_monitor_name_or_group_is_a_config_error(tmp_path: Path) -> None:
     config = repo(
         tmp_path,
-        "monitors:\n  - {id: api, name: ' ', url: 'http://127.0.0.1:1/'}\n",
+        "monitors:\n  - {id: api, name: ' ', group: '', url: 'http://127.0.0.1:1/'}\n",
         site="site: {title: ''}\n",
     )
     code, output = cli("check", "--config", str(config))
@@ -644,5 +644,6 @@ def test_a_blank_title_or_monitor_name_is_a_config_error(tmp_path: Path) -> None
         [
             f"{config}:1: site.title: must not be empty",
             f"{config}:4: monitors[0] (api).name: must not be empty",
+            f"{config}:4: monitors[0] (api).group: must not be empty",
         ],
     )
