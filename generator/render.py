@@ -270,5 +270,8 @@ def render_markdown(text: str, allow_html: bool = False) -> Markup:
     extensions: list[markdown.Extension | str] = ["sane_lists"]
     if not allow_html:
         extensions.append(_EscapeHtml())
-    html = markdown.markdown(text, extensions=extensions, output_format="html")
+    try:
+        html = markdown.markdown(text, extensions=extensions, output_format="html")
+    except RecursionError:  # lists or quotes nested past Python's limit: show the text as is
+        return Markup("<pre>{}</pre>").format(text)
     return Markup(html)
