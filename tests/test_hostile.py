@@ -650,7 +650,7 @@ def test_a_blank_title_monitor_name_or_group_is_a_config_error(tmp_path: Path) -
 
 
 def test_markdown_nested_past_the_recursion_limit_is_shown_as_text() -> None:
-    text = "\n".join("  " * depth + "- <b>x</b>" for depth in range(1500))
+    text = "\n".join("  " * depth + "- <b>x</b>" for depth in range(500))
     html = str(render_markdown(text))
     assert html.startswith("<pre>- &lt;b&gt;x&lt;/b&gt;\n  - &lt;b&gt;x")
     assert html.endswith("</pre>")
