@@ -184,3 +184,51 @@ def test_a_day_without_samples_in_the_bar_says_no_data(site: Path) -> None:
     assert by_date["2026-11-01"]["uptime"] == pytest.approx(100 * 22 / 24)
     fresh = json.loads((site / "api/monitors/fresh.json").read_text())
     assert set(fresh["uptime"].values()) == {None}
+
+
+def test_damaged_day_files_show_the_same_figures_after_compaction(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "status.yml").write_text(CONFIG)
+    data = root / "data"
+    data.mkdir()
+    header = "time,monitor,location,status,ms,code,detail\n"
+    for day in range(1, 13):
+        if day in (4, 5):
+            continue  # days without samples in the middle
+        rows = [
+            f'2026-10-{day:02d}T{hour:02d}:00:00Z,{monitor},default,{status},{ms},200,"a, ""b"""\n'
+            for hour in range(0, 24, 3)
+            for monitor, status, ms in (
+                ("api", "down" if hour == day % 8 else "up", 10 + hour),
+                ("gone", "up", 5),
+            )
+        ]
+        rows = rows[::-1] + rows[:2]  # out of order, with duplicates from a union merge
+        if day == 6:
+            rows.insert(3, "<<<<<<< HEAD\n")
+            rows.append(">>>>>>> theirs\n")
+        text = header + "".join(rows)
+        (data / f"2026-10-{day:02d}.csv").write_text(text[:-7] if day == 9 else text)
+
+    def build() -> dict[str, bytes]:
+        out = root / "site"
+        result = CliRunner().invoke(
+            main, ["build", "--config", str(root / "status.yml"), "--now", NOW]
+        )
+        assert result.exit_code == 0, result.output
+        return {
+            str(p.relative_to(out)): p.read_bytes()
+            for p in sorted(out.rglob("*"))
+            if p.is_file() and "assets" not in p.parts
+        }
+
+    before = build()
+    days = {d["date"]: d for d in json.loads(before["api/monitors/api.json"])["days"]}
+    assert (days["2026-10-03"]["uptime"], days["2026-10-04"]["uptime"]) == (87.5, None)
+    result = CliRunner().invoke(
+        main, ["compact", "--config", str(root / "status.yml"), "--keep-days", "5", "--now", NOW]
+    )
+    assert result.exit_code == 0, result.output
+    assert not list(data.glob("2026-10-*.csv"))
+    assert build() == before
