@@ -8,6 +8,7 @@ probe time, and `Masker` keeps their values out of every output.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -23,6 +24,7 @@ from .yamlfile import LineDict, LineList, parse_yaml
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 SECRET_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+HOST_RE = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_.-]{0,251}[A-Za-z0-9_])?\.?$")
 DOMAIN_RE = re.compile(
     r"^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$"
 )
@@ -249,6 +251,22 @@ def _http_url(value: Any) -> str | None:
     return None
 
 
+def _host(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return f"must be text, not {ck.kind(value)}"
+    with contextlib.suppress(ValueError):
+        ipaddress.ip_address(value)
+        return None
+    if HOST_RE.match(value):
+        return None
+    hint = ""
+    if "://" in value:
+        hint = " (a tcp monitor takes a bare host; an http monitor takes url)"
+    elif ":" in value:
+        hint = " (put the port in port)"
+    return f"must be a host name or IP address such as db.example.com, not {value!r}{hint}"
+
+
 def _domain(value: Any) -> str | None:
     if not isinstance(value, str):
         return f"must be text, not {ck.kind(value)}"
@@ -467,7 +485,7 @@ def _read_monitor(
             if needed not in data:
                 c.add(data.line, f"{key}.{needed}", "is required for a tcp monitor")
         fields |= {
-            "host": c.get(data, key, "host", ck.text, ""),
+            "host": c.get(data, key, "host", _host, ""),
             "port": c.get(data, key, "port", ck.whole(1, 65535), 0),
         }
     if not mid:

@@ -654,3 +654,26 @@ def test_markdown_nested_past_the_recursion_limit_is_shown_as_text() -> None:
     html = str(render_markdown(text))
     assert html.startswith("<pre>- &lt;b&gt;x&lt;/b&gt;\n  - &lt;b&gt;x")
     assert html.endswith("</pre>")
+
+
+def test_a_tcp_host_that_can_never_connect_is_a_config_error(tmp_path: Path) -> None:
+    config = repo(
+        tmp_path,
+        "monitors:\n"
+        "  - {id: a, host: '', port: 1}\n"
+        "  - {id: b, host: 'http://db.example.com', port: 1}\n"
+        "  - {id: c, host: '127.0.0.1:5432', port: 1}\n"
+        "  - {id: ok, host: '::1', port: 1}\n"
+        "  - {id: ok2, host: db_1.internal., port: 1}\n",
+    )
+    code, output = cli("check", "--config", str(config))
+    rule = "host: must be a host name or IP address such as db.example.com, not"
+    assert (code, output.splitlines()) == (
+        1,
+        [
+            f"{config}:4: monitors[0] (a).{rule} ''",
+            f"{config}:5: monitors[1] (b).{rule} 'http://db.example.com'"
+            " (a tcp monitor takes a bare host; an http monitor takes url)",
+            f"{config}:6: monitors[2] (c).{rule} '127.0.0.1:5432' (put the port in port)",
+        ],
+    )
