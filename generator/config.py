@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, urlsplit
 
 from . import checks as ck
 from .checks import Checker
@@ -246,8 +246,16 @@ def resolve_secrets(
 def _http_url(value: Any) -> str | None:
     if not isinstance(value, str):
         return f"must be text, not {ck.kind(value)}"
+    shown = SECRET_RE.sub(MASK, value)
     if not re.match(r"^https?://[^/\s]+", value):
-        return f"must start with http:// or https:// and name a host, not {SECRET_RE.sub(MASK, value)!r}"
+        return f"must start with http:// or https:// and name a host, not {shown!r}"
+    try:  # a ${NAME} may stand for a host or a port: "1" fits both
+        parts = urlsplit(SECRET_RE.sub("1", value))
+        port = parts.port
+    except ValueError as exc:
+        return f"is not a valid URL ({exc}): {shown!r}"
+    if not parts.hostname or port == 0 or any(ch.isspace() for ch in parts.netloc):
+        return f"must name a host (and a port from 1 to 65535), not {shown!r}"
     return None
 
 

@@ -677,3 +677,27 @@ def test_a_tcp_host_that_can_never_connect_is_a_config_error(tmp_path: Path) -> 
             f"{config}:6: monitors[2] (c).{rule} '127.0.0.1:5432' (put the port in port)",
         ],
     )
+
+
+def test_a_url_that_cannot_be_requested_is_a_config_error(tmp_path: Path) -> None:
+    config = repo(
+        tmp_path,
+        "monitors:\n"
+        "  - {id: a, url: 'http://api.example.com:99999/'}\n"
+        "  - {id: b, url: 'http://[::1/health'}\n"
+        "  - {id: c, url: 'http://api example.com/'}\n"
+        "  - {id: d, url: 'https://${HOST}:${PORT}/'}\n"
+        "  - {id: ok, url: 'https://${HOST}/${PATH}?k=${KEY}'}\n",
+    )
+    code, output = cli("check", "--config", str(config))
+    assert (code, output.splitlines()) == (
+        1,
+        [
+            f"{config}:4: monitors[0] (a).url: is not a valid URL (Port out of range 0-65535):"
+            " 'http://api.example.com:99999/'",
+            f"{config}:5: monitors[1] (b).url: is not a valid URL (Invalid IPv6 URL):"
+            " 'http://[::1/health'",
+            f"{config}:6: monitors[2] (c).url: must name a host (and a port from 1 to 65535),"
+            " not 'http://api example.com/'",
+        ],
+    )
