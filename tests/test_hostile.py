@@ -701,3 +701,27 @@ def test_a_url_that_cannot_be_requested_is_a_config_error(tmp_path: Path) -> Non
             " not 'http://api example.com/'",
         ],
     )
+
+
+def test_the_probe_resolves_a_file_saved_with_a_bom_and_windows_line_endings(
+    tmp_path: Path,
+) -> None:
+    with LocalServer() as server:
+        config = repo(tmp_path, f"monitors:\n  - id: api\n    url: {server.url('/api')}\n")
+        server.route("/api", Reply(503))
+        assert cli("probe", "--config", str(config), "--now", "2026-11-23T10:00:00Z")[0] == 0
+        (path,) = (tmp_path / "incidents").glob("*.md")
+        edited = path.read_text().replace("\n", "\r\n") + "Edited on Windows.\r\n"
+        path.write_bytes(b"\xef\xbb\xbf" + edited.encode())
+        server.route("/api", Reply(200))
+        for minute in ("05", "10"):
+            assert (
+                cli("probe", "--config", str(config), "--now", f"2026-11-23T10:{minute}:00Z")[0]
+                == 0
+            )
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf---\r\n") and b"\n" not in data.replace(b"\r\n", b"")
+    text = data.decode()
+    assert "\r\nstatus: resolved\r\n" in text and "\r\nresolved: 2026-11-23T10:05:00Z\r\n" in text
+    assert "Edited on Windows." in text and "Resolved after 5 min." in text
+    assert cli("check", "--config", str(config))[0] == 0
