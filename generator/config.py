@@ -7,6 +7,7 @@ probe time, and `Masker` keeps their values out of every output.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import ipaddress
 import os
@@ -15,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, quote_plus, urlsplit
+from urllib.parse import quote, quote_plus, unquote, urlsplit
 
 from . import checks as ck
 from .checks import Checker
@@ -240,7 +241,17 @@ def resolve_secrets(
         else m
         for m in monitors
     ]
-    return resolved, Masker(env[n] for n in used)
+    derived = [_basic_credentials(m.url) for m in resolved if "@" in m.url]
+    return resolved, Masker([*(env[n] for n in used), *(d for d in derived if d)])
+
+
+def _basic_credentials(url: str) -> str | None:
+    """The Basic credentials a client sends for user:password@ in a URL, as they go out."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return None
+    pair = f"{unquote(parts.username or '')}:{unquote(parts.password or '')}"
+    return base64.b64encode(pair.encode()).decode("ascii")
 
 
 def _http_url(value: Any) -> str | None:

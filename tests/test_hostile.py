@@ -7,6 +7,7 @@ on 127.0.0.1 only, and the one host name looked up ends in `.invalid` (fails wit
 
 from __future__ import annotations
 
+import base64
 import json
 import ssl
 import subprocess
@@ -725,3 +726,24 @@ def test_the_probe_resolves_a_file_saved_with_a_bom_and_windows_line_endings(
     assert "\r\nstatus: resolved\r\n" in text and "\r\nresolved: 2026-11-23T10:05:00Z\r\n" in text
     assert "Edited on Windows." in text and "Resolved after 5 min." in text
     assert cli("check", "--config", str(config))[0] == 0
+
+
+def test_basic_credentials_made_from_a_url_password_are_masked_too(tmp_path: Path) -> None:
+    secret = "hunter2"
+    sent = base64.b64encode(f"admin:{secret}".encode()).decode()
+    with LocalServer() as server:
+        server.route("/echo", Reply.json({"auth": f"Basic {sent}"}))
+        url = server.url("/echo").replace("http://", "http://admin:${PASSWORD}@")
+        config = repo(
+            tmp_path,
+            f"monitors:\n  - id: echo\n    url: {url}\n    expect: {{json: {{auth: none}}}}\n",
+        )
+        now = "2026-11-23T10:00:00Z"
+        code, output = cli(
+            "-v", "probe", "--config", str(config), "--now", now, env={"PASSWORD": secret}
+        )
+        assert server.requests[-1].headers["authorization"] == f"Basic {sent}"
+    assert code == 0, output
+    assert "json auth: expected 'none', got 'Basic ***'" in output
+    for text in (output, every_text(tmp_path)):
+        assert sent not in text and secret not in text
