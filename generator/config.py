@@ -33,6 +33,8 @@ STATUS_RANGE_RE = re.compile(r"^[1-5]xx$")
 SEVERITIES = ("minor", "major", "critical")
 MASK = "***"
 ID_RULE = "lower-case letters, digits and '-', starting with a letter or digit"
+MAX_ID = 64
+ID_LENGTH = f"ids name files and URLs, so {MAX_ID} characters at most"
 
 
 @dataclass(frozen=True)
@@ -447,6 +449,9 @@ def _read_monitor(
         c.add(value.line, f"{key}.id", "is required")
     elif not isinstance(mid, str) or not ID_RE.match(mid):
         c.add(value.key_lines["id"], f"{key}.id", f"{mid!r} is not a valid id ({ID_RULE})")
+        mid = None
+    elif len(mid) > MAX_ID:
+        c.add(value.key_lines["id"], f"{key}.id", f"is {len(mid)} characters long: {ID_LENGTH}")
         mid = None
     if mid:
         key = f"monitors[{index}] ({mid})"

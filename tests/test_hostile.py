@@ -747,3 +747,16 @@ def test_basic_credentials_made_from_a_url_password_are_masked_too(tmp_path: Pat
     assert "json auth: expected 'none', got 'Basic ***'" in output
     for text in (output, every_text(tmp_path)):
         assert sent not in text and secret not in text
+
+
+def test_an_id_too_long_for_a_file_name_is_a_config_error(tmp_path: Path) -> None:
+    config = repo(
+        tmp_path,
+        f"monitors:\n  - {{id: {'a' * 300}, url: 'http://127.0.0.1:1/'}}\n"
+        f"  - {{id: {'b' * 64}, url: 'http://127.0.0.1:1/'}}\n",
+    )
+    assert cli("check", "--config", str(config)) == (
+        1,
+        f"{config}:4: monitors[0].id: is 300 characters long:"
+        " ids name files and URLs, so 64 characters at most\n",
+    )
