@@ -91,8 +91,9 @@ def component_list(config: Config, summary: Summary) -> list[Json]:
     page_id = page_info(config, summary)["id"]
     out: list[Json] = []
     position = 0
+    group_ids = _group_ids([name for name, _ in summary.groups], {m.id for m in config.monitors})
     for name, members in summary.groups:
-        group_id = f"group-{re.sub(r'[^a-z0-9]+', '-', name.lower()).strip('-')}" if name else None
+        group_id = group_ids.get(name)
         if name:
             position += 1
             group = _component(group_id or "", name, "", page_id, summary, position, None)
@@ -115,6 +116,20 @@ def component_list(config: Config, summary: Summary) -> list[Json]:
             component["status"] = state.status
             out.append(component)
     return out
+
+
+def _group_ids(names: list[str], taken: set[str]) -> dict[str, str]:
+    """A component id for each named group, unique among groups and monitors alike."""
+    ids: dict[str, str] = {}
+    for name in filter(None, names):
+        base = "group-" + (re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "unnamed")
+        candidate, n = base, 1
+        while candidate in taken:
+            n += 1
+            candidate = f"{base}-{n}"
+        taken.add(candidate)
+        ids[name] = candidate
+    return ids
 
 
 def _component(

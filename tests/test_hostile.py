@@ -760,3 +760,24 @@ def test_an_id_too_long_for_a_file_name_is_a_config_error(tmp_path: Path) -> Non
         f"{config}:4: monitors[0].id: is 300 characters long:"
         " ids name files and URLs, so 64 characters at most\n",
     )
+
+
+def test_group_component_ids_never_collide(tmp_path: Path) -> None:
+    config = repo(
+        tmp_path,
+        "monitors:\n"
+        "  - {id: group-core, group: 'Core', url: 'http://127.0.0.1:1/a'}\n"
+        "  - {id: b, group: 'core', url: 'http://127.0.0.1:1/b'}\n"
+        "  - {id: c, group: '日本', url: 'http://127.0.0.1:1/c'}\n"
+        "  - {id: d, group: 'Ελλάδα', url: 'http://127.0.0.1:1/d'}\n",
+    )
+    assert cli("build", "--config", str(config), "--now", "2026-11-23T10:00:00Z")[0] == 0
+    components = json.loads((tmp_path / "site/api/v2/components.json").read_text())["components"]
+    ids = [c["id"] for c in components]
+    assert ids == [
+        "group-core-2", "group-core", "group-core-3", "b",
+        "group-unnamed", "c", "group-unnamed-2", "d",
+    ]  # fmt: skip
+    assert [c["group_id"] for c in components if not c["group"]] == [
+        "group-core-2", "group-core-3", "group-unnamed", "group-unnamed-2",
+    ]  # fmt: skip
