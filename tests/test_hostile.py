@@ -57,20 +57,28 @@ def every_text(root: Path) -> str:
 
 
 @pytest.mark.parametrize(
-    ("secret", "text"),
+    ("secret", "text", "masked"),
     [
-        ("MyHiddenHost", "DNS lookup failed for myhiddenhost.invalid"),
-        ("Sec ret/Val", "GET http://h/?k=Sec%20ret%2FVal"),
-        ("Sec ret/Val", "GET http://h/Sec%20ret/Val"),
-        ("Sec ret/Val", "form k=Sec+ret%2FVal"),
-        ('quo"te\\back', "got 'quo\"te\\\\back'"),
-        ("bücher", "DNS lookup failed for xn--bcher-kva.invalid"),
+        (
+            "MyHiddenHost",
+            "DNS lookup failed for myhiddenhost.invalid",
+            "DNS lookup failed for ***.invalid",
+        ),
+        ("Sec ret/Val", "GET http://h/?k=Sec%20ret%2FVal", "GET http://h/?k=***"),
+        ("Sec ret/Val", "GET http://h/Sec%20ret/Val", "GET http://h/***"),
+        ("Sec ret/Val", "form k=Sec+ret%2Fval", "form k=***"),
+        ('quo"te\\back', "got 'quo\"te\\\\back'", "got '***'"),
+        (
+            "bücher",
+            "DNS lookup failed for xn--bcher-kva.invalid",
+            "DNS lookup failed for ***.invalid",
+        ),
     ],
 )
-def test_masker_masks_a_secret_in_the_forms_it_comes_back_in(secret: str, text: str) -> None:
-    masked = Masker([secret])(text)
-    assert "***" in masked
-    assert secret.lower()[:3] not in masked.lower().replace("***", "")
+def test_masker_masks_a_secret_in_the_forms_it_comes_back_in(
+    secret: str, text: str, masked: str
+) -> None:
+    assert Masker([secret])(text) == masked
 
 
 def test_masker_masks_the_longest_secret_whole_and_leaves_other_text() -> None:
