@@ -201,7 +201,7 @@ def new(
     incident = Incident(
         id=path.stem,
         path=path,
-        title=title.strip(),
+        title=" ".join(title.split()),  # a title is one line, however it was typed
         monitors=tuple(monitors),
         updates=(first,),
         **fields,  # type: ignore[arg-type]

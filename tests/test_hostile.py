@@ -789,3 +789,20 @@ def test_group_component_ids_never_collide(tmp_path: Path) -> None:
     assert [c["group_id"] for c in components if not c["group"]] == [
         "group-core-2", "group-core-3", "group-unnamed", "group-unnamed-2",
     ]  # fmt: skip
+
+
+def test_incident_new_keeps_a_hostile_title_as_one_line_of_text(tmp_path: Path) -> None:
+    config = repo(tmp_path, "monitors:\n  - {id: api, url: 'http://127.0.0.1:1/'}\n")
+    title = 'API: "down" & <b>out</b>\n  #1 \t{x: [y]} *again*'
+    code, output = cli(
+        "incident", "new", title, "--config", str(config), "--now", "2026-11-23T10:00:00Z"
+    )
+    path = Path(output.strip())
+    assert (code, path.name) == (0, "2026-11-23-api-down-b-out-b-1-x-y-again.md")
+    assert (
+        path.read_text().splitlines()[1]
+        == 'title: "API: \\"down\\" & <b>out</b> #1 {x: [y]} *again*"'
+    )
+    assert cli("build", "--config", str(config), "--now", "2026-11-23T10:01:00Z")[0] == 0
+    page = (tmp_path / "site" / "incidents" / path.name.replace(".md", ".html")).read_text()
+    assert "API: &#34;down&#34; &amp; &lt;b&gt;out&lt;/b&gt; #1 {x: [y]} *again*" in page
