@@ -272,6 +272,14 @@ def _http_url(value: Any) -> str | None:
     return None
 
 
+def _site_url(value: Any) -> str | None:
+    """The page's own address: it goes into the feed as written, so only URL characters."""
+    error = _http_url(value)
+    if error is None and re.search(r'[\s"<>\\^`{|}]', value):
+        return f"must be a plain URL such as https://status.acme.com, not {value!r}"
+    return error
+
+
 def _host(value: Any) -> str | None:
     if not isinstance(value, str):
         return f"must be text, not {ck.kind(value)}"
@@ -351,7 +359,7 @@ def _read_site(c: Checker, raw: LineDict, line: int) -> Site:
     return Site(
         title=title,
         description=c.get(data, "site", "description", ck.text, ""),
-        url=c.get(data, "site", "url", _http_url, "").rstrip("/"),
+        url=c.get(data, "site", "url", _site_url, "").rstrip("/"),
         cname=c.get(data, "site", "cname", _domain, ""),
         timezone=c.get(data, "site", "timezone", ck.timezone, "UTC"),
         allow_html=c.get(data, "site", "allow_html", ck.flag, False),

@@ -806,3 +806,12 @@ def test_incident_new_keeps_a_hostile_title_as_one_line_of_text(tmp_path: Path) 
     assert cli("build", "--config", str(config), "--now", "2026-11-23T10:01:00Z")[0] == 0
     page = (tmp_path / "site" / "incidents" / path.name.replace(".md", ".html")).read_text()
     assert "API: &#34;down&#34; &amp; &lt;b&gt;out&lt;/b&gt; #1 {x: [y]} *again*" in page
+
+
+@pytest.mark.parametrize("url", ['https://status.acme.com/a"b', "https://status.acme.com/{x}"])
+def test_site_url_must_be_a_plain_url_because_the_feed_repeats_it(tmp_path: Path, url: str) -> None:
+    config = repo(tmp_path, "monitors: []\n", site=f"site: {{title: T, url: '{url}'}}\n")
+    assert cli("check", "--config", str(config)) == (
+        1,
+        f"{config}:1: site.url: must be a plain URL such as https://status.acme.com, not {url!r}\n",
+    )
