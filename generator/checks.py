@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import ipaddress
 import math
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import Problem
 from .yamlfile import LineDict, LineList
+
+HOST_RE = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_.-]{0,251}[A-Za-z0-9_])?\.?$")
+DOMAIN_RE = re.compile(
+    r"^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$"
+)
+SECRET_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+MASK = "***"
 
 
 class Checker:
@@ -131,4 +142,55 @@ def timezone(value: Any) -> str | None:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
         return f"unknown time zone {value!r} (use a name such as UTC or Europe/Berlin)"
+    return None
+
+
+def http_url(value: Any) -> str | None:
+    """An http(s) URL that can be requested once its ${NAME}s are filled in."""
+    if not isinstance(value, str):
+        return f"must be text, not {kind(value)}"
+    shown = SECRET_RE.sub(MASK, value)
+    if not re.match(r"^https?://[^/\s]+", value):
+        return f"must start with http:// or https:// and name a host, not {shown!r}"
+    try:  # a ${NAME} may stand for a host or a port: "1" fits both
+        parts = urlsplit(SECRET_RE.sub("1", value))
+        port = parts.port
+    except ValueError as exc:
+        return f"is not a valid URL ({exc}): {shown!r}"
+    if not parts.hostname or port == 0 or any(ch.isspace() for ch in parts.netloc):
+        return f"must name a host (and a port from 1 to 65535), not {shown!r}"
+    return None
+
+
+def site_url(value: Any) -> str | None:
+    """The page's own address: it goes into the feed as written, so only URL characters."""
+    error = http_url(value)
+    if error is None and re.search(r'[\s"<>\\^`{|}]', value):
+        return f"must be a plain URL such as https://status.acme.com, not {value!r}"
+    return error
+
+
+def host(value: Any) -> str | None:
+    """A bare host name or IP address, for tcp monitors."""
+    if not isinstance(value, str):
+        return f"must be text, not {kind(value)}"
+    with contextlib.suppress(ValueError):
+        ipaddress.ip_address(value)
+        return None
+    if HOST_RE.match(value):
+        return None
+    hint = ""
+    if "://" in value:
+        hint = " (a tcp monitor takes a bare host; an http monitor takes url)"
+    elif ":" in value:
+        hint = " (put the port in port)"
+    return f"must be a host name or IP address such as db.example.com, not {value!r}{hint}"
+
+
+def domain(value: Any) -> str | None:
+    """A domain name as GitHub Pages takes it in a CNAME file."""
+    if not isinstance(value, str):
+        return f"must be text, not {kind(value)}"
+    if not DOMAIN_RE.match(value):
+        return f"must be a bare domain name such as status.acme.com, not {value!r}"
     return None

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import ipaddress
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -19,19 +18,13 @@ from typing import Any
 from urllib.parse import quote, quote_plus, unquote, urlsplit
 
 from . import checks as ck
-from .checks import Checker
+from .checks import MASK, SECRET_RE, Checker
 from .errors import ConfigError, Problem, display_path
 from .yamlfile import LineDict, LineList, parse_yaml
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-SECRET_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-HOST_RE = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_.-]{0,251}[A-Za-z0-9_])?\.?$")
-DOMAIN_RE = re.compile(
-    r"^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$"
-)
 STATUS_RANGE_RE = re.compile(r"^[1-5]xx$")
 SEVERITIES = ("minor", "major", "critical")
-MASK = "***"
 ID_RULE = "lower-case letters, digits and '-', starting with a letter or digit"
 MAX_ID = 64
 ID_LENGTH = f"ids name files and URLs, so {MAX_ID} characters at most"
@@ -256,54 +249,6 @@ def _basic_credentials(url: str) -> str | None:
     return base64.b64encode(pair.encode()).decode("ascii")
 
 
-def _http_url(value: Any) -> str | None:
-    if not isinstance(value, str):
-        return f"must be text, not {ck.kind(value)}"
-    shown = SECRET_RE.sub(MASK, value)
-    if not re.match(r"^https?://[^/\s]+", value):
-        return f"must start with http:// or https:// and name a host, not {shown!r}"
-    try:  # a ${NAME} may stand for a host or a port: "1" fits both
-        parts = urlsplit(SECRET_RE.sub("1", value))
-        port = parts.port
-    except ValueError as exc:
-        return f"is not a valid URL ({exc}): {shown!r}"
-    if not parts.hostname or port == 0 or any(ch.isspace() for ch in parts.netloc):
-        return f"must name a host (and a port from 1 to 65535), not {shown!r}"
-    return None
-
-
-def _site_url(value: Any) -> str | None:
-    """The page's own address: it goes into the feed as written, so only URL characters."""
-    error = _http_url(value)
-    if error is None and re.search(r'[\s"<>\\^`{|}]', value):
-        return f"must be a plain URL such as https://status.acme.com, not {value!r}"
-    return error
-
-
-def _host(value: Any) -> str | None:
-    if not isinstance(value, str):
-        return f"must be text, not {ck.kind(value)}"
-    with contextlib.suppress(ValueError):
-        ipaddress.ip_address(value)
-        return None
-    if HOST_RE.match(value):
-        return None
-    hint = ""
-    if "://" in value:
-        hint = " (a tcp monitor takes a bare host; an http monitor takes url)"
-    elif ":" in value:
-        hint = " (put the port in port)"
-    return f"must be a host name or IP address such as db.example.com, not {value!r}{hint}"
-
-
-def _domain(value: Any) -> str | None:
-    if not isinstance(value, str):
-        return f"must be text, not {ck.kind(value)}"
-    if not DOMAIN_RE.match(value):
-        return f"must be a bare domain name such as status.acme.com, not {value!r}"
-    return None
-
-
 SITE_KEYS = ("title", "description", "url", "cname", "timezone", "allow_html")
 PROBE_KEYS = (
     "timeout",
@@ -359,8 +304,8 @@ def _read_site(c: Checker, raw: LineDict, line: int) -> Site:
     return Site(
         title=title,
         description=c.get(data, "site", "description", ck.text, ""),
-        url=c.get(data, "site", "url", _site_url, "").rstrip("/"),
-        cname=c.get(data, "site", "cname", _domain, ""),
+        url=c.get(data, "site", "url", ck.site_url, "").rstrip("/"),
+        cname=c.get(data, "site", "cname", ck.domain, ""),
         timezone=c.get(data, "site", "timezone", ck.timezone, "UTC"),
         allow_html=c.get(data, "site", "allow_html", ck.flag, False),
     )
@@ -490,7 +435,7 @@ def _read_monitor(
             c.add(data.line, f"{key}.url", "is required for an http monitor")
         method = c.get(data, key, "method", lambda v: ck.one_of(*METHODS)(str(v).upper()), "GET")
         fields |= {
-            "url": c.get(data, key, "url", _http_url, ""),
+            "url": c.get(data, key, "url", ck.http_url, ""),
             "method": str(method).upper(),
             "headers": _read_headers(
                 c, data["headers"], f"{key}.headers", data.key_lines["headers"]
@@ -517,7 +462,7 @@ def _read_monitor(
             if needed not in data:
                 c.add(data.line, f"{key}.{needed}", "is required for a tcp monitor")
         fields |= {
-            "host": c.get(data, key, "host", _host, ""),
+            "host": c.get(data, key, "host", ck.host, ""),
             "port": c.get(data, key, "port", ck.whole(1, 65535), 0),
         }
     if not mid:
