@@ -148,6 +148,16 @@ def rollup_per_day(repo: Path, days: int) -> float:
     return tree_size(rollup.rollup_dir(config.data_dir)) / days
 
 
+def month_row_bytes(repo: Path) -> float:
+    """Bytes one month of one monitor costs once day rows are folded into months.csv."""
+    config = load_config(repo / "status.yml")
+    folder = rollup.rollup_dir(config.data_dir)
+    months = len(rollup.month_files(config.data_dir))
+    rollup.fold_months(config.data_dir, (START + timedelta(days=3 * 366)).date())
+    size = (folder / rollup.MONTHS_FILE).stat().st_size
+    return size / max(1, months * len(config.monitors))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--days", type=int, default=3)
@@ -164,21 +174,25 @@ def main() -> None:
     data_now = tree_size(repo / "data")
     per_day = rollup_per_day(repo, args.days)
     raw_part = args.keep_days * raw_day
-    per_year = per_day * 365
-    verdict = (
-        "ok at any age"
-        if raw_part + per_year * 100 <= TARGET_DATA
-        else f"reaches 5 MB after {max(0.0, (TARGET_DATA - raw_part) / per_year):.1f} years"
-    )
+    # Day rows stay for rollup.FOLD_AFTER_DAYS, then fold into one row per monitor per month.
+    day_rows = rollup.FOLD_AFTER_DAYS * per_day
+    month_row = month_row_bytes(repo)
+    per_year_folded = 12 * month_row * args.monitors
+    at_age = {y: raw_part + day_rows + per_year_folded * y for y in (1, 10, 50)}
+    verdict = "ok" if at_age[50] <= TARGET_DATA else "OVER"
     print(
         f"packed growth per day: max {worst / 1024:.1f} KB (target <= 250 KB): "
         f"{'ok' if worst <= TARGET_PER_DAY else 'OVER'}"
     )
     print(f"checked-out data/ now: {data_now / 1024:.1f} KB; one raw day: {raw_day / 1024:.1f} KB")
-    print(f"rollup growth: {per_day:.0f} bytes per day ({per_year / 1024:.0f} KB per year)")
     print(
-        f"checked-out data/ at any age: {args.keep_days} raw days ({raw_part / 2**20:.2f} MB) "
-        f"+ rollups; target <= 5 MB: {verdict}"
+        f"rollups: {per_day:.0f} bytes of day rows per day, kept {rollup.FOLD_AFTER_DAYS} days "
+        f"({day_rows / 1024:.0f} KB), then {per_year_folded / 1024:.1f} KB per year of month rows"
+    )
+    sizes = ", ".join(f"{y} y: {size / 2**20:.2f} MB" for y, size in at_age.items())
+    print(
+        f"checked-out data/ by age, {args.keep_days} raw days ({raw_part / 2**20:.2f} MB) + "
+        f"rollups: {sizes} (target <= 5 MB at any age): {verdict}"
     )
 
 
