@@ -225,7 +225,9 @@ async def check_http(
     for _hop in range(monitor.max_redirects + 1):
         response = await client.send(request, stream=True)
         try:
-            if not (response.is_redirect and monitor.max_redirects):
+            # A redirect status without a Location header is judged like any other answer.
+            redirect = response.is_redirect and "location" in response.headers
+            if not (redirect and monitor.max_redirects):
                 body = b"" if request.method == "HEAD" else await read_capped(response)
                 expires = peer_cert_expiry(response)
                 return judge(monitor, response, body, _since(started), expires, masker)
