@@ -51,7 +51,9 @@ __all__ = ["Result", "check", "check_http", "check_tcp", "run", "select", "summa
 def select(config: Config, only: Sequence[str], shard: str | None) -> list[Monitor]:
     """The monitors named by --only (all when empty), then the K-th of N stable shards."""
     monitors = list(config.monitors)
-    wanted = [i for item in only for i in item.split(",") if i]
+    wanted = [i.strip() for item in only for i in item.split(",") if i.strip()]
+    if only and not wanted:
+        raise click.BadParameter("names no monitor id", param_hint="'--only'")
     if wanted:
         known = [m.id for m in monitors]
         unknown = [_unknown(i, known) for i in wanted if i not in known]

@@ -115,3 +115,12 @@ def test_probe_prints_a_table_or_with_q_only_the_totals(
     assert code == 0, out
     assert len(out.strip().splitlines()) == lines
     assert out.strip().splitlines()[-1] == "1 monitor: 0 up, 0 degraded, 1 down"
+
+
+def test_only_with_no_id_is_bad_usage(tmp_path: Path) -> None:
+    config = tmp_path / "status.yml"
+    config.write_text("site:\n  title: T\nmonitors: []\n")
+    code, out = run("probe", "--config", str(config), "--only", ",")
+    assert code == 2
+    assert "Invalid value for '--only': names no monitor id" in out
+    assert not (tmp_path / "data").exists()
