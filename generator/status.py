@@ -13,9 +13,8 @@ from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from .incidents import Incident
+from .outages import Window, inside
 from .store import Sample
-
-Window = tuple[datetime, datetime]
 
 OPERATIONAL = "operational"
 DEGRADED = "degraded_performance"
@@ -87,11 +86,6 @@ class Day:
     text: str
 
 
-def in_windows(t: datetime, windows: Iterable[Window]) -> bool:
-    """Whether t lies in a maintenance window (start <= t < end)."""
-    return any(start <= t < end for start, end in windows)
-
-
 def worst(states: Iterable[str]) -> str:
     """The worst of some component states (operational when there are none)."""
     return max(states, key=COMPONENT_RANK.__getitem__, default=OPERATIONAL)
@@ -104,7 +98,7 @@ def component_status(
     now: datetime,
 ) -> str:
     """A monitor's Statuspage status; no sample and no incident counts as operational."""
-    if in_windows(now, windows):
+    if inside(windows, now):
         return MAINTENANCE
     states = [FROM_SEVERITY[i.severity] for i in open_incidents]
     if latest is not None:
@@ -136,7 +130,7 @@ def uptime_recent(
     since = now - timedelta(hours=hours)
     counts = {"up": 0, "degraded": 0, "down": 0}
     for s in samples:
-        if since <= s.time <= now and not in_windows(s.time, windows):
+        if since <= s.time <= now and not inside(windows, s.time):
             counts[s.status] += 1
     return uptime(counts["up"], counts["degraded"], counts["down"])
 
