@@ -46,8 +46,7 @@ class Checker:
         known = list(known)
         for name in value:
             if name not in known:
-                hint = difflib.get_close_matches(name, known, n=1)
-                tip = f" (did you mean '{hint[0]}'?)" if hint else ""
+                tip = did_you_mean(name, known)
                 self.add(value.key_lines[name], join(key, name), f"unknown key{tip}")
         return value
 
@@ -68,6 +67,12 @@ class Checker:
             self.add(data.key_lines.get(name, data.line), join(key, name), error)
             return default
         return value
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """A ' (did you mean 'x'?)' hint when a close choice exists, else nothing."""
+    hint = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean '{hint[0]}'?)" if hint else ""
 
 
 def join(prefix: str, name: str) -> str:
@@ -128,8 +133,7 @@ def one_of(*choices: str) -> Callable[[Any], str | None]:
     def check(value: Any) -> str | None:
         if value in choices:
             return None
-        hint = difflib.get_close_matches(str(value), choices, n=1)
-        tip = f" (did you mean '{hint[0]}'?)" if hint else ""
+        tip = did_you_mean(str(value), choices)
         return f"must be one of {', '.join(choices)}, not {value!r}{tip}"
 
     return check

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from .checks import did_you_mean
 from .errors import IncidentError, Problem
 from .incident_file import (
     ENTRY_RE,
@@ -82,12 +82,6 @@ def front_time(value: Any) -> datetime:
         return_hint = f"{value.isoformat()}T00:00:00Z"
         raise ValueError(f"needs a time of day and zone, such as {return_hint}")
     raise ValueError(f"must be an ISO 8601 time such as 2026-06-19T15:57:00Z, not {value!r}")
-
-
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """A ' (did you mean 'x'?)' hint when a close choice exists, else nothing."""
-    hint = difflib.get_close_matches(word, list(choices), n=1)
-    return f" (did you mean '{hint[0]}'?)" if hint else ""
 
 
 class Checker:

@@ -18,9 +18,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from . import store
+from .checks import did_you_mean
 from .config import Config, Monitor
 from .errors import IncidentError, Problem, display_path
-from .incident_check import did_you_mean, parse, read
+from .incident_check import parse, read
 from .incident_file import (
     SEVERITIES,
     STATES,

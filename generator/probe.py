@@ -28,6 +28,7 @@ from typing import cast
 import click
 import httpx
 
+from .checks import did_you_mean
 from .config import Config, Masker, Monitor, resolve_secrets
 from .incidents import Change
 from .store import Sample
@@ -67,11 +68,7 @@ def select(config: Config, only: Sequence[str], shard: str | None) -> list[Monit
 
 
 def _unknown(monitor_id: str, known: list[str]) -> str:
-    import difflib
-
-    hint = difflib.get_close_matches(monitor_id, known, n=1)
-    tip = f" (did you mean '{hint[0]}'?)" if hint else ""
-    return f"no monitor {monitor_id!r} in the config{tip}"
+    return f"no monitor {monitor_id!r} in the config{did_you_mean(monitor_id, known)}"
 
 
 def parse_shard(text: str) -> tuple[int, int]:
