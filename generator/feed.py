@@ -14,6 +14,7 @@ from xml.etree import ElementTree as ET
 from .config import Config
 from .incidents import Incident
 from .render import incident_words, printable, render_markdown, state_label
+from .store import format_time
 
 if TYPE_CHECKING:
     from .site import Summary
@@ -29,7 +30,7 @@ def atom(config: Config, summary: Summary) -> bytes:
     base = f"{config.site.url}/" if config.site.url else ""
     _text(feed, "id", base or f"urn:upwatch:{_slug(config.site.title)}")
     _text(feed, "title", f"{config.site.title}: incidents and maintenance")
-    _text(feed, "updated", _iso(_feed_updated(summary)))
+    _text(feed, "updated", format_time(_feed_updated(summary)))
     author = ET.SubElement(feed, f"{{{ATOM}}}author")
     _text(author, "name", config.site.title)
     _link(feed, base + "feed.atom", "self", "application/atom+xml")
@@ -49,8 +50,8 @@ def entry(incident: Incident, config: Config, now: datetime, base: str) -> ET.El
     _text(item, "id", link if base else f"urn:upwatch:incident:{incident.id}")
     state = incident_words(incident, now)
     _text(item, "title", f"[{state}] {incident.title}")
-    _text(item, "published", _iso(_begun(incident, now)))
-    _text(item, "updated", _iso(_updated(incident, now)))
+    _text(item, "published", format_time(_begun(incident, now)))
+    _text(item, "updated", format_time(_updated(incident, now)))
     _link(item, link, "alternate", "text/html")
     content = _text(item, "content", _content(incident, config))
     content.set("type", "html")
@@ -90,10 +91,6 @@ def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:
 
 def _link(parent: ET.Element, href: str, rel: str, kind: str) -> None:
     ET.SubElement(parent, f"{{{ATOM}}}link", {"href": href, "rel": rel, "type": kind})
-
-
-def _iso(t: datetime) -> str:
-    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _slug(text: str) -> str:

@@ -13,7 +13,7 @@ import html
 import re
 import traceback
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -34,6 +34,7 @@ from . import charts, status
 from .config import Config
 from .errors import Problem, UpwatchError, display_path
 from .incidents import Incident
+from .store import format_time
 
 if TYPE_CHECKING:
     from .site import Files, Summary
@@ -152,9 +153,7 @@ def time_filters(zone: ZoneInfo, now: datetime) -> dict[str, Callable[..., str]]
         return f"{d:%b} {d.day}{year}, {clock(t)}"
 
     def iso(t: datetime | date) -> str:
-        if isinstance(t, datetime):
-            return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        return t.isoformat()
+        return format_time(t) if isinstance(t, datetime) else t.isoformat()
 
     return {
         "clock": clock,
