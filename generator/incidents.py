@@ -9,7 +9,6 @@ incidents from the samples (`update`); `incident_file` holds the text format,
 from __future__ import annotations
 
 import logging
-import os
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -136,20 +135,9 @@ def in_maintenance(windows: dict[str, list[Window]], monitor_id: str, t: datetim
 # --- writing ------------------------------------------------------------------------
 
 
-def write_text(path: Path, text: str) -> None:
-    """Write a file whole or not at all: a temporary file beside it, then a rename."""
-    store.folder(path.parent)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        temporary.write_text(text, encoding="utf-8", newline="\n")
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-
-
 def write(incident: Incident) -> Path:
     """Write an incident in its canonical form."""
-    write_text(incident.path, render(incident))
+    store.write_atomic(incident.path, render(incident))
     return incident.path
 
 
@@ -293,7 +281,7 @@ def resolve(incident: Incident, at: datetime, now: datetime, monitor_id: str) ->
     if read(changed, incident.path)[1]:
         log.warning("%s: could not mark it resolved; please do it by hand", incident.path)
         return None
-    write_text(incident.path, changed)
+    store.write_atomic(incident.path, changed)
     return Change("resolved", incident.id, monitor_id, f"after {lasted}")
 
 

@@ -32,9 +32,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -45,7 +43,17 @@ from . import incidents
 from .config import Config
 from .errors import DataError, display_path
 from .store import COLUMNS as DAY_COLUMNS
-from .store import RECENT, DayStats, DayTable, Sample, day_files, read_day, sample_key, to_row
+from .store import (
+    RECENT,
+    DayStats,
+    DayTable,
+    Sample,
+    day_files,
+    read_day,
+    sample_key,
+    to_row,
+    write_atomic,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -272,21 +280,6 @@ def _fold(row: tuple[int, ...] | None, days: Mapping[date, DayStats]) -> tuple[i
 
 
 # --- files ---
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Replace path with text so that a crash leaves either the old or the new file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def _csv_text(header: Iterable[str], rows: Iterable[Iterable[object]]) -> str:

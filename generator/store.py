@@ -16,7 +16,9 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import os
 import re
+import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -116,6 +118,21 @@ def folder(path: Path) -> Path:
         raise DataError([Problem(display_path(path), None, "is a file; it must be a folder")])
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace path with text so that a crash leaves either the old or the new file."""
+    folder(path.parent)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
 
 
 def append_samples(data_dir: Path, samples: Iterable[Sample]) -> list[Path]:
