@@ -174,7 +174,7 @@ def incident_json(
     incident: Incident, summary: Summary, page_id: str, components: list[Json]
 ) -> Json:
     """One incident or maintenance in Statuspage's shape."""
-    begun = incident.start if incident.is_maintenance else incident.started
+    begun = incident.begins
     times = [u.time for u in incident.updates]
     created = begun or (min(times) if times else summary.now)
     monitoring = next((u.time for u in incident.updates if u.status == "monitoring"), None)

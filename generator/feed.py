@@ -68,7 +68,7 @@ def _content(incident: Incident, config: Config) -> str:
 
 
 def _begun(incident: Incident, now: datetime) -> datetime:
-    return (incident.start if incident.is_maintenance else incident.started) or now
+    return incident.begins or now
 
 
 def _updated(incident: Incident, now: datetime) -> datetime:

@@ -184,7 +184,7 @@ def by_month(incidents: list[Incident], zone: ZoneInfo) -> list[tuple[str, list[
     """Incidents grouped under "November 2026" headings, keeping their order."""
     groups: dict[str, list[Incident]] = {}
     for incident in incidents:
-        begun = incident.start if incident.is_maintenance else incident.started
+        begun = incident.begins
         label = f"{begun.astimezone(zone):%B %Y}" if begun else "Undated"
         groups.setdefault(label, []).append(incident)
     return list(groups.items())
@@ -196,7 +196,7 @@ def past_days(summary: Summary, config: Config) -> list[tuple[date, list[Inciden
     today = summary.now.astimezone(zone).date()
     by_day: dict[date, list[Incident]] = {}
     for incident in summary.incidents:
-        begun = incident.start if incident.is_maintenance else incident.started
+        begun = incident.begins
         if begun is not None and begun <= summary.now:
             by_day.setdefault(begun.astimezone(zone).date(), []).append(incident)
     return [
