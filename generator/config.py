@@ -86,13 +86,14 @@ class Monitor:
     cert_expiry_days: int = 14
     host: str = ""
     port: int = 0
-    timeout: float = 10.0
-    retries: int = 1
-    degraded_ms: int = 2000
-    failure_threshold: int = 2
-    success_threshold: int = 2
-    severity: str = "major"
-    incident_on_degraded: bool = False
+    # The probe settings default to those of an empty `defaults:` section.
+    timeout: float = Defaults.timeout
+    retries: int = Defaults.retries
+    degraded_ms: int = Defaults.degraded_ms
+    failure_threshold: int = Defaults.failure_threshold
+    success_threshold: int = Defaults.success_threshold
+    severity: str = Defaults.severity
+    incident_on_degraded: bool = Defaults.incident_on_degraded
     line: int = field(default=0, compare=False, repr=False)  # where status.yml defines it
     key: str = field(default="", compare=False, repr=False)  # e.g. "monitors[0] (api)"
 
