@@ -23,6 +23,7 @@ from pathlib import Path
 
 from . import incidents, probe, site, store
 from .config import Config, load_config
+from .outages import inside
 from .store import Sample
 
 log = logging.getLogger(__name__)
@@ -145,19 +146,15 @@ def plan(now: datetime) -> Story:
     )
 
 
-def inside(t: datetime, span: tuple[datetime, datetime]) -> bool:
-    return span[0] <= t < span[1]
-
-
 def sample_at(monitor: str, t: datetime, story: Story, rng: random.Random) -> Sample | None:
     """One made-up sample, or None where the monitor did not exist yet."""
     if monitor == "billing" and t < story.billing_added:
         return None
-    if monitor == "api" and inside(t, story.api_outage):
+    if monitor == "api" and inside([story.api_outage], t):
         return Sample(t, monitor, LOCATION, "down", 41, 503, "HTTP 503")
-    if monitor == "billing" and inside(t, story.billing_outage):
+    if monitor == "billing" and inside([story.billing_outage], t):
         return Sample(t, monitor, LOCATION, "down", 2000, None, "timeout after 2 s")
-    if monitor == "db" and inside(t, story.maintenance):
+    if monitor == "db" and inside([story.maintenance], t):
         return Sample(t, monitor, LOCATION, "down", 1, None, "connection refused")
     base = {"website": 90, "api": 140, "search": 180, "billing": 120, "db": 3}[monitor]
     if monitor == "search" and 18 <= t.hour < 19:
