@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from .checks import did_you_mean
+from .checks import did_you_mean, one_of
 from .errors import IncidentError, Problem
 from .incident_file import (
     ENTRY_RE,
@@ -289,10 +289,13 @@ def _flag(value: Any) -> bool:
 
 
 def _choice(choices: tuple[str, ...]) -> Callable[[Any], str]:
+    """checks.one_of, raising its message as the incident fields' checks do."""
+    problem_of = one_of(*choices)
+
     def check(value: Any) -> str:
-        if value in choices:
-            return str(value)
-        hint = did_you_mean(str(value), choices)
-        raise ValueError(f"must be one of {', '.join(choices)}, not {value!r}{hint}")
+        problem = problem_of(value)
+        if problem:
+            raise ValueError(problem)
+        return str(value)
 
     return check
