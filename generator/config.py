@@ -49,6 +49,7 @@ class Defaults:
     success_threshold: int = 2
     severity: str = "major"
     concurrency: int = 200
+    per_host: int = 6
     incident_on_degraded: bool = False
 
 
@@ -260,7 +261,7 @@ PROBE_KEYS = (
     "severity",
     "incident_on_degraded",
 )
-DEFAULT_KEYS = (*PROBE_KEYS, "concurrency")
+DEFAULT_KEYS = (*PROBE_KEYS, "concurrency", "per_host")
 HTTP_KEYS = (
     "url",
     "method",
@@ -294,6 +295,7 @@ PROBE_CHECKS: dict[str, Callable[[Any], str | None]] = {
     "severity": ck.one_of(*SEVERITIES),
     "incident_on_degraded": ck.flag,
     "concurrency": ck.whole(1, 10000),
+    "per_host": ck.whole(1, 1000),
 }
 
 
