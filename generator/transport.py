@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
+import errno
 import logging
 import socket
 import ssl
@@ -252,7 +252,7 @@ async def open_stream(
     host: str, port: int, context: ssl.SSLContext | None
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     """Connect to each address of host in turn; the first refusal or DNS error is raised."""
-    addresses = await _addresses(host, port)
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in await _addresses(host, port)))
     first_error: OSError | None = None
     for address in addresses:
         try:
@@ -271,12 +271,23 @@ async def open_stream(
     raise first_error
 
 
-async def _addresses(host: str, port: int) -> list[str]:
-    """IP addresses to try for host (an IP literal is used as it is)."""
-    with contextlib.suppress(ValueError):
-        return [str(ipaddress.ip_address(host))]
-    infos = await resolve(host, port)
-    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+async def _addresses(host: str, port: int) -> list[Any]:
+    """getaddrinfo's answers for host (an IP literal is used as it is, without a lookup)."""
+    try:
+        name = host.encode("idna").decode("ascii")  # what getaddrinfo would do in its thread
+    except UnicodeError:
+        raise InvalidHostName() from None  # the message would quote the host
+    try:
+        return socket.getaddrinfo(name, port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST)
+    except socket.gaierror:
+        return await resolve(name, port)
+
+
+class InvalidHostName(OSError):
+    """A host name no DNS query can carry (a label over 63 characters, an empty label...)."""
+
+    def __init__(self) -> None:
+        super().__init__(errno.EINVAL, "invalid host name")
 
 
 async def resolve(host: str, port: int) -> list[Any]:
@@ -284,12 +295,14 @@ async def resolve(host: str, port: int) -> list[Any]:
 
     asyncio's resolver runs in the default executor, which the end of `asyncio.run` (and of
     the interpreter) waits for: a DNS server that never answers would hold the whole run
-    past every deadline. A daemon thread is simply left behind when its check gives up.
+    past every deadline. A daemon thread is simply left behind when its check gives up. The
+    thread is not named after the host, and whatever it raises is handed to the check: an
+    uncaught error would print a traceback naming both, past the masking of secrets.
     """
     loop = asyncio.get_running_loop()
     future: asyncio.Future[list[Any]] = loop.create_future()
 
-    def settle(infos: list[Any], error: OSError | None) -> None:
+    def settle(infos: list[Any], error: BaseException | None) -> None:
         if future.done():
             return  # the check gave up waiting
         if error is not None:
@@ -299,15 +312,15 @@ async def resolve(host: str, port: int) -> list[Any]:
 
     def lookup() -> None:
         infos: list[Any] = []
-        error: OSError | None = None
+        error: BaseException | None = None
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except OSError as exc:
+        except Exception as exc:  # handed on to the check, see above
             error = exc
         with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
             loop.call_soon_threadsafe(settle, infos, error)
 
-    threading.Thread(target=lookup, name=f"resolve {host}", daemon=True).start()
+    threading.Thread(target=lookup, name="upwatch resolve", daemon=True).start()
     return await future
 
 
