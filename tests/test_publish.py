@@ -406,3 +406,119 @@ def test_racing_runs_and_a_person_lose_nothing(
     everything = run_git(check, "log", "-p", "--all", "--format=%an %ae %s%n%b")
     assert SECRET not in everything
     assert "api down (HTTP 503)" in everything and "api recovered after" in everything
+
+
+# --- the commit message stays short ------------------------------------------------
+
+
+def long_id(n: int) -> str:
+    return f"monitor-{n:03d}-" + "x" * 52  # 64 characters, the longest id allowed
+
+
+@pytest.mark.parametrize(
+    ("samples", "changes", "subject"),
+    [
+        (
+            [sample(long_id(1), "down", detail="timeout after 10 s"), sample("web")],
+            [Change("opened", "i1", long_id(1))],
+            "1 incident opened; 1 up, 1 down",
+        ),
+        (
+            [sample(m, "down", detail="connection refused " * 5) for m in ("api", "db")]
+            + [sample("web", "degraded", detail="slow " * 20), sample("mail")],
+            [Change("opened", f"i-{m}", m) for m in ("api", "db", "web")]
+            + [Change("resolved", "i-mail", "mail", "after 3 h 12 min")],
+            "api, db down; web degraded; mail recovered; 1 up, 1 degraded, 2 down",
+        ),
+        (
+            [sample(f"m{n}", "down", code=503) for n in range(30)]
+            + [sample(f"up{n}") for n in range(88)],
+            [Change("opened", f"i{n}", f"m{n}") for n in range(30)]
+            + [Change("resolved", "j", "up1", "after 5 min")],
+            "30 incidents opened, 1 resolved; 88 up, 30 down",
+        ),
+        (
+            [sample(f"service-{n}") for n in range(12)],
+            [Change("resolved", f"i{n}", f"service-{n}", "after 1 h 5 min") for n in range(12)],
+            "12 incidents resolved; 12 up",
+        ),
+    ],
+)
+def test_a_subject_that_would_be_long_is_shortened(
+    samples: list[Sample], changes: list[Change], subject: str
+) -> None:
+    message = publish.commit_message(samples, changes)
+    assert message.splitlines()[0] == subject
+
+
+def test_the_subject_keeps_every_event_in_full_when_it_fits() -> None:
+    message = publish.commit_message(
+        [sample("api", "down", code=503), sample("web")],
+        [Change("opened", "2026-11-23-api-down", "api")],
+    )
+    assert message == "api down (HTTP 503); 1 up, 1 down\n\napi: down (HTTP 503)"
+
+
+def test_a_shortened_subject_leaves_the_events_to_the_body() -> None:
+    samples = [sample(m, "down", detail="connection refused by the load balancer") for m in "abc"]
+    changes = [Change("opened", f"i-{m}", m) for m in "abc"]
+    changes.append(Change("resolved", "i-d", "d", "after 12 min"))
+    assert publish.commit_message(samples, changes).splitlines() == [
+        "a, b, c down; d recovered; 3 down",
+        "",
+        "a down (connection refused by the load balancer)",
+        "b down (connection refused by the load balancer)",
+        "c down (connection refused by the load balancer)",
+        "d recovered after 12 min",
+        "",
+        "a: down (connection refused by the load balancer)",
+        "b: down (connection refused by the load balancer)",
+        "c: down (connection refused by the load balancer)",
+    ]
+
+
+def test_the_body_is_capped_in_lines() -> None:
+    samples = [sample(f"m{n:03d}", "down", code=500) for n in range(120)]
+    lines = publish.commit_message(samples, []).splitlines()
+    assert lines[0] == "probe: 120 down"
+    assert lines[2:4] == ["m000: down (HTTP 500)", "m001: down (HTTP 500)"]
+    assert len(lines) - 2 == 50
+    assert lines[-2:] == ["m048: down (HTTP 500)", "… and 71 more"]
+
+
+def test_the_body_is_capped_in_bytes_and_each_reason_in_length() -> None:
+    detail = "the upstream said: " + "é" * 300  # two bytes each in UTF-8
+    samples = [sample(long_id(n), "down", detail=detail) for n in range(40)]
+    body = publish.commit_message(samples, []).split("\n\n", 1)[1]
+    lines = body.splitlines()
+    assert len(body.encode()) <= 4096
+    assert lines[0] == f"{long_id(0)}: down (the upstream said: {'é' * 58}...)"
+    kept = len(lines) - 1
+    assert lines[-1] == f"… and {40 - kept} more"
+    assert kept == (4096 - len("… and 99999 more".encode())) // (len(lines[0].encode()) + 1)
+
+
+def test_a_reason_is_one_line() -> None:
+    samples = [sample("api", "down", detail="line one\nline two\r\n\tand\x1bthree")]
+    assert publish.commit_message(samples, []) == (
+        "probe: 1 down\n\napi: down (line one line two and three)"
+    )
+
+
+def test_many_monitors_down_with_long_details_make_a_short_subject(remote: Path) -> None:
+    work = clone(remote, "work")
+    # The secret sits where a reason is cut, so cutting before masking would leave its start.
+    detail = (
+        "refused at https://api.example.test/" + "p" * 30 + "?token=" + SECRET + " " + "z" * 200
+    )
+    samples = [sample(long_id(n), "down", detail=detail) for n in range(91)]
+    changes = [Change("opened", f"i{n}", long_id(n)) for n in range(91)]
+    apply, _ = applier(work, samples, changes)
+    publish.record(load_config(work / "status.yml"), samples, apply, push=False)
+    message = git.Repo(work).head.commit.message
+    subject, body = message.split("\n\n", 1)
+    assert subject == "91 incidents opened; 91 down"
+    assert len(body.splitlines()) <= 50 and len(body.encode()) <= 4096
+    assert body.splitlines()[-1].startswith("… and ")
+    assert f"{long_id(0)} down (refused at https://api.example.test/{'p' * 30}?token=***" in body
+    assert SECRET[:4] not in message
