@@ -4,28 +4,39 @@ A refused push is never force-pushed and never rebased textually. The run moves 
 fetched branch and applies its result again: its samples are appended to the fetched day
 files and its incident decisions are taken again from the fetched samples and incident
 files, so racing runs keep at most one open auto incident per monitor and a person's
-pushed edits survive. Only the files the run changed are staged, so a person's unrelated
-uncommitted work in the tree is neither committed nor lost.
+pushed edits survive.
+
+What a commit holds is decided from the files, not from what this run did, so the work of a
+run killed before its commit is committed by the next one (`publishable`): every changed
+file under data/ (people never edit it), and an incident file exactly as the probe writes
+it. A person's uncommitted work in the tree is neither committed nor lost. A lock file that
+a killed git run left is removed when it is older than this run and no git process works
+in the repository; otherwise the run stops with one line naming it.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
 import random
 import re
+import stat
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import git
 
 from .config import Config, Masker, resolve_secrets
-from .errors import ConfigError, PublishError
+from .errors import ConfigError, Problem, PublishError, display_path
+from .incident_check import read
+from .incident_file import patch, render
 from .incidents import Change
-from .store import Sample, sample_key
+from .store import Sample, format_time, sample_key
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +45,19 @@ log = logging.getLogger(__name__)
 PUSH_ATTEMPTS = 6
 BACKOFF_SECONDS = 2.0
 PUSH_DEADLINE = 60.0
+# A lock in use is waited for this long (a person's `git status` holds one for a moment).
+LOCK_WAIT = 2.0
 # The commit message: a subject git tools show whole, a body that stays readable.
 SUBJECT_MAX = 71
 BODY_LINES = 50
 BODY_BYTES = 4096
+IMPORTED = time.time()
 
 CREDENTIALS_RE = re.compile(r"(://)[^/@\s]+@")
+LOCK_BUSY = (
+    "another git process is running (or a killed one left this lock); remove it if none is. "
+    "Nothing was committed: the samples stay in {data} and the next run commits them"
+)
 Apply = Callable[[], list[Change]]
 Snapshot = dict[Path, str]
 
@@ -50,17 +68,22 @@ def record(config: Config, samples: list[Sample], apply: Apply, push: bool) -> l
     branch = _branch(repo)
     upstream = _upstream(repo, branch) if push else None
     masker = _masker(config)
-    base = repo.head.commit.hexsha if upstream else ""
-    changes = _apply_and_commit(repo, config, samples, apply, masker)
-    if upstream is not None:
-        changes = _push(
-            repo,
-            upstream,
-            base,
-            changes,
-            lambda: _apply_and_commit(repo, config, samples, apply, masker),
-        )
-    return changes
+    try:
+        base = repo.head.commit.hexsha if upstream else ""
+        changes = _apply_and_commit(repo, config, samples, apply, masker)
+        if upstream is None:
+            return changes
+        again = functools.partial(_apply_and_commit, repo, config, samples, apply, masker)
+        return _push(repo, upstream, base, changes, again)
+    except git.GitCommandError as exc:
+        verb = exc.command[1] if len(exc.command) > 1 else "git"
+        raise PublishError(
+            masker(f"git {verb} failed: {_explain(str(exc.stderr or exc))}")
+        ) from None
+    except PublishError as exc:
+        raise PublishError(
+            [Problem(p.path, p.line, masker(p.message)) for p in exc.problems]
+        ) from None
 
 
 def _open_repo(root: Path) -> git.Repo:
@@ -110,17 +133,24 @@ def _masker(config: Config) -> Masker:
 def _apply_and_commit(
     repo: git.Repo, config: Config, samples: list[Sample], apply: Apply, masker: Masker
 ) -> list[Change]:
-    """Run apply() and commit exactly the data and incident files it changed."""
+    """Run apply(), then commit the data and incident files the probe wrote, this run or a killed one."""
     before = _snapshot(config)
     changes = apply()
-    paths = _changed(before, _snapshot(config))
-    if not paths:
+    top = Path(repo.working_tree_dir or ".").resolve()
+    touched = {_name(p, top) for p in _changed(before, _snapshot(config))}
+    _free_locks(repo, config)
+    pending = _uncommitted(repo, config, top)
+    names = [n for n in pending if publishable(repo, config, top / n)]
+    for name in sorted(touched.intersection(pending).difference(names)):
+        log.warning("%s: holds changes that are not the probe's; left for you to commit", name)
+    earlier = [n for n in names if n not in touched]
+    if earlier:
+        log.warning("committing what an earlier run left uncommitted: %s", ", ".join(earlier))
+    if not names:
         log.info("nothing changed: no commit")
         return changes
-    top = Path(repo.working_tree_dir or ".").resolve()
-    names = [os.path.relpath(p.resolve(), top) for p in paths]
     repo.git.add("--", *names)
-    message = masker(commit_message(samples, changes, masker))
+    message = masker(commit_message(samples, changes, masker, earlier))
     author = config.publish.author
     name, email = author[: author.index("<")].strip(), author[author.index("<") + 1 : -1]
     env = {"GIT_COMMITTER_NAME": name, "GIT_COMMITTER_EMAIL": email}
@@ -130,12 +160,25 @@ def _apply_and_commit(
     return changes
 
 
+def _name(path: Path, top: Path) -> str:
+    """A path as git names it: relative to the top of the work tree, with '/'."""
+    return Path(os.path.relpath(path.resolve(), top)).as_posix()
+
+
+def _regular(path: Path) -> bool:
+    """A plain file, not a symlink, FIFO or device (reading those may leave the repo or hang)."""
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
+
+
 def _snapshot(config: Config) -> Snapshot:
     """A fingerprint of every day file and incident file, to see what a run changed."""
     found: Snapshot = {}
     for folder, pattern in ((config.data_dir, "*.csv"), (config.incidents_dir, "*.md")):
         if folder.is_dir():
-            for path in folder.glob(pattern):
+            for path in filter(_regular, folder.glob(pattern)):
                 found[path] = hashlib.sha1(path.read_bytes(), usedforsecurity=False).hexdigest()
     return found
 
@@ -143,6 +186,184 @@ def _snapshot(config: Config) -> Snapshot:
 def _changed(before: Snapshot, after: Snapshot) -> list[Path]:
     """Files added, changed or removed between two snapshots."""
     return sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
+
+
+def _uncommitted(repo: git.Repo, config: Config, top: Path) -> list[str]:
+    """Files under data/ and incidents/ that differ from HEAD or are untracked."""
+    folders = [_name(f, top) for f in (config.data_dir, config.incidents_dir) if f.is_dir()]
+    if not folders:
+        return []
+    # GIT_OPTIONAL_LOCKS=0: a status that does not refresh the index needs no index.lock.
+    out = repo.git.status(
+        "--porcelain",
+        "-z",
+        "--untracked-files=all",
+        "--no-renames",
+        "--",
+        *folders,
+        env={"GIT_OPTIONAL_LOCKS": "0"},
+    )
+    return sorted({entry[3:] for entry in out.split("\0") if len(entry) > 3})
+
+
+# --- what the probe wrote ----------------------------------------------------------
+
+
+def publishable(repo: git.Repo, config: Config, path: Path) -> bool:
+    """Whether an uncommitted file is the probe's to commit: any file under data/, and an
+    incident file exactly as the probe writes it (see `_probe_opened`, `_probe_resolved`)."""
+    if path.is_symlink() or (path.exists() and not _regular(path)):
+        return False
+    if config.data_dir.resolve() in path.parents:
+        return True
+    if config.incidents_dir.resolve() not in path.parents or not _regular(path):
+        return False  # the program never deletes an incident file: a person did
+    try:
+        text = path.read_bytes().decode("utf-8")
+        committed = _committed_text(repo, path)
+    except (OSError, UnicodeDecodeError):
+        return False
+    return (
+        _probe_opened(text, path) if committed is None else _probe_resolved(committed, text, path)
+    )
+
+
+def _committed_text(repo: git.Repo, path: Path) -> str | None:
+    """A file's text in HEAD, or None when HEAD does not hold it."""
+    top = Path(repo.working_tree_dir or ".").resolve()
+    try:
+        blob = repo.head.commit.tree / _name(path, top)
+    except (KeyError, ValueError):  # not in the tree, or no commit yet
+        return None
+    return bytes(blob.data_stream.read()).decode("utf-8")
+
+
+def _probe_opened(text: str, path: Path) -> bool:
+    """A new file the probe opened: auto, canonical, no story, only the probe's updates."""
+    incident, problems = read(text, path)
+    if incident is None or problems or not incident.auto or incident.is_maintenance:
+        return False
+    states = tuple(u.status for u in incident.updates)
+    expected = ("investigating",) if incident.is_open else ("investigating", "resolved")
+    return not incident.body and states == expected and text == render(incident)
+
+
+def _probe_resolved(committed: str, text: str, path: Path) -> bool:
+    """A committed open auto incident, changed only as the probe resolves one."""
+    old, old_problems = read(committed, path)
+    new, problems = read(text, path)
+    if old is None or new is None or old_problems or problems or new.resolved is None:
+        return False
+    if not (old.auto and old.is_open and new.auto and new.status == "resolved"):
+        return False
+    added = [u for u in new.updates if u not in old.updates]
+    if len(added) != 1 or added[0].status != "resolved":
+        return False
+    values = {"status": "resolved", "resolved": format_time(new.resolved)}
+    return patch(committed, values, added[0]) == text
+
+
+# --- locks a killed git run left -----------------------------------------------------
+
+
+def _free_locks(repo: git.Repo, config: Config) -> None:
+    """Remove the locks a commit needs when a killed run left them; stop if one may be in use."""
+    git_dir = Path(repo.git_dir)
+    branch = repo.head.reference.path if not repo.head.is_detached else "HEAD"
+    locks = {
+        git_dir / "index.lock",
+        git_dir / "HEAD.lock",
+        Path(repo.common_dir) / f"{branch}.lock",
+    }
+    for lock in sorted(locks):
+        _free_lock(lock, repo, config)
+
+
+def _free_lock(lock: Path, repo: git.Repo, config: Config) -> None:
+    """Wait a moment for a lock in use; remove a stale one with a warning; else PublishError."""
+    top = Path(repo.working_tree_dir or ".").resolve()
+    where = display_path(lock, top)
+    deadline = time.monotonic() + LOCK_WAIT
+    while (made := _mtime(lock)) is not None:
+        if made < _run_started() and _git_processes(repo) == []:
+            try:
+                lock.unlink()
+            except FileNotFoundError:
+                return
+            except OSError as exc:
+                raise PublishError(
+                    [Problem(where, None, f"cannot remove it: {exc.strerror}")]
+                ) from None
+            at = format_time(datetime.fromtimestamp(made, UTC).replace(microsecond=0))
+            log.warning("%s: removed a lock a killed git run left at %s", where, at)
+            return
+        if time.monotonic() >= deadline:
+            data = display_path(config.data_dir, top) + "/"
+            raise PublishError([Problem(where, None, LOCK_BUSY.format(data=data))])
+        time.sleep(0.1)
+
+
+def _mtime(path: Path) -> float | None:
+    """When a file was last written, or None when it is not there."""
+    try:
+        return path.lstat().st_mtime
+    except FileNotFoundError:
+        return None
+
+
+@functools.cache
+def _run_started() -> float:
+    """When this process started (from /proc, to a clock tick), else when this module loaded."""
+    try:
+        ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
+        booted = time.time() - time.clock_gettime(time.CLOCK_BOOTTIME)
+    except (OSError, ValueError, IndexError, AttributeError):
+        return IMPORTED
+    return booted + ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _git_processes(repo: git.Repo) -> list[int] | None:
+    """Live git processes working in this repository; None when there is no way to tell.
+
+    A git process whose folder cannot be read counts, to be safe. This process's own
+    children are left out: they are GitPython's helpers, and they hold no lock."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return None
+    places = {
+        Path(p).resolve() for p in (repo.working_tree_dir, repo.git_dir, repo.common_dir) if p
+    }
+    found = []
+    for entry in proc.iterdir():
+        if entry.name.isdigit() and _is_git(entry) and _works_in(entry, places):
+            found.append(int(entry.name))
+    return found
+
+
+def _is_git(entry: Path) -> bool:
+    """Whether a /proc entry is a live git process that is not a child of this one."""
+    try:
+        text = (entry / "stat").read_text()
+    except OSError:
+        return False  # it ended
+    name = text[text.find("(") + 1 : text.rfind(")")]
+    state, parent = text[text.rfind(")") + 1 :].split()[:2]
+    mine = int(parent) == os.getpid() or int(entry.name) == os.getpid()
+    return (name == "git" or name.startswith("git-")) and state not in "ZX" and not mine
+
+
+def _works_in(entry: Path, places: set[Path]) -> bool:
+    """Whether a process's folder lies in one of these places (True when it cannot be read)."""
+    try:
+        cwd = Path(os.readlink(entry / "cwd"))
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True
+    return any(cwd == place or place in cwd.parents for place in places)
+
+
+# --- the commit message ------------------------------------------------------------
 
 
 def commit_message(
