@@ -19,11 +19,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import itertools
 import logging
 import socket
 import ssl
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from typing import Any
 
 import h11
@@ -36,7 +37,10 @@ USER_AGENT = f"upwatch/{__version__} (status page probe)"
 READ_SIZE = 64 * 1024
 LIBRARY_LOGGERS = ("httpx",)  # logs each request URL at INFO
 
+ATTEMPT_DELAY = 0.25  # seconds before the next address is tried (RFC 8305's recommended value)
+
 Origin = tuple[str, str, int]
+Address = tuple[int, Any]  # (family, sockaddr) as getaddrinfo gives them
 
 
 def make_client(concurrency: int = 200, verify: bool | ssl.SSLContext = True) -> httpx.AsyncClient:
@@ -251,24 +255,80 @@ class Body(httpx.AsyncByteStream):
 async def open_stream(
     host: str, port: int, context: ssl.SSLContext | None
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    """Connect to each address of host in turn; the first refusal or DNS error is raised."""
-    addresses = list(dict.fromkeys(str(info[4][0]) for info in await _addresses(host, port)))
-    first_error: OSError | None = None
-    for address in addresses:
-        try:
-            return await asyncio.open_connection(
-                address,
-                port,
-                ssl=context,
-                server_hostname=host if context else None,
-                limit=READ_SIZE * 2,
+    """Connect to host:port (Happy Eyeballs over its addresses), then TLS when given a context."""
+    sock = await connect_first(interleave(await _addresses(host, port)))
+    # From here the socket belongs to the asyncio transport, which closes it on failure.
+    return await asyncio.open_connection(
+        sock=sock, ssl=context, server_hostname=host if context else None, limit=READ_SIZE * 2
+    )
+
+
+async def connect_first(addresses: Sequence[Address]) -> socket.socket:
+    """Race TCP connects the way RFC 8305 says; the first to connect wins.
+
+    The next address starts when the one before fails or has not connected within
+    ATTEMPT_DELAY, and the earlier attempts keep going: a black-holed first address (IPv6
+    that goes nowhere, a dead A record) costs a quarter of a second, not the whole timeout.
+    The losers are cancelled and closed. When every address fails, the first error is raised.
+    """
+    if not addresses:
+        raise socket.gaierror(socket.EAI_NONAME, "no address to connect to")
+    waiting = list(addresses)
+    racing: set[asyncio.Task[socket.socket]] = set()
+    errors: list[BaseException] = []
+    try:
+        while waiting or racing:
+            if waiting:
+                racing.add(asyncio.create_task(_connect(*waiting.pop(0))))
+            done, racing = await asyncio.wait(
+                racing,
+                timeout=ATTEMPT_DELAY if waiting else None,
+                return_when=asyncio.FIRST_COMPLETED,
             )
-        except ssl.SSLError:
-            raise  # the server answered: another address would not do better
-        except OSError as exc:
-            first_error = first_error or exc
-    assert first_error is not None
-    raise first_error
+            connected = [task.result() for task in done if task.exception() is None]
+            errors.extend(error for task in done if (error := task.exception()) is not None)
+            if connected:
+                for extra in connected[1:]:
+                    extra.close()
+                return connected[0]
+    finally:
+        for task in racing:
+            task.cancel()
+            task.add_done_callback(_close_if_connected)
+    raise errors[0]
+
+
+async def _connect(family: int, sockaddr: Any) -> socket.socket:
+    """One TCP connect; the socket is closed unless it connected."""
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setblocking(False)
+        await asyncio.get_running_loop().sock_connect(sock, sockaddr)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def _close_if_connected(task: asyncio.Task[socket.socket]) -> None:
+    """For an attempt cancelled too late: it connected after the race was decided."""
+    if not task.cancelled() and task.exception() is None:
+        task.result().close()
+
+
+def interleave(infos: Iterable[Any]) -> list[Address]:
+    """getaddrinfo's answers with families alternating, the resolver's first choice first.
+
+    RFC 8305 section 4: with IPv6 first, a host whose IPv6 is broken gets its first IPv4
+    try a quarter of a second in, not after every IPv6 address has failed.
+    """
+    families: dict[int, list[Address]] = {}
+    for family, _type, _proto, _name, sockaddr in infos:
+        address = (family, sockaddr)
+        if address not in families.setdefault(family, []):
+            families[family].append(address)
+    rounds = itertools.zip_longest(*families.values())
+    return [address for turn in rounds for address in turn if address is not None]
 
 
 async def _addresses(host: str, port: int) -> list[Any]:

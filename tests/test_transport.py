@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -144,3 +145,150 @@ def test_resolver_threads_are_not_named_after_the_host(monkeypatch: pytest.Monke
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     asyncio.run(transport.resolve("localhost", 80))
     assert names == ["upwatch resolve"]
+
+
+# --- Happy Eyeballs -------------------------------------------------------------------------
+
+
+class BlackHole:
+    """A port on a loopback address where a connect hangs: a listener whose queue is full.
+
+    Nothing accepts, so once the accept queue (backlog 0) holds one connection the kernel
+    drops every further SYN and the client waits, as for an address that routes nowhere.
+    """
+
+    def __init__(self, address: str, port: int) -> None:
+        self.listener = socket.create_server((address, port), backlog=0)
+        self.address = (address, port)
+        self.fillers: list[socket.socket] = []
+        while self.connects_within(0.3):
+            assert len(self.fillers) < 8, "the accept queue never filled"
+
+    def connects_within(self, seconds: float) -> bool:
+        sock = socket.socket()
+        sock.settimeout(seconds)
+        try:
+            sock.connect(self.address)
+        except TimeoutError:
+            sock.close()
+            return False
+        self.fillers.append(sock)
+        return True
+
+    def __enter__(self) -> BlackHole:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sock in [*self.fillers, self.listener]:
+            sock.close()
+
+
+def addresses(*hosts: str, port: int) -> list[Any]:
+    """getaddrinfo-shaped answers for these IP addresses, in this order."""
+    return [
+        info for host in hosts for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    ]
+
+
+@pytest.fixture
+def black_holed(server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
+    """'black-holed.test' resolves to a hanging 127.0.0.2 first, then the live 127.0.0.1."""
+    port = server.port
+
+    async def resolve(host: str, port: int) -> list[Any]:
+        return addresses("127.0.0.2", "127.0.0.1", port=port)
+
+    monkeypatch.setattr(transport, "resolve", resolve)
+    with BlackHole("127.0.0.2", port) as hole:
+        assert not hole.connects_within(1.0), "a plain connect to the black hole did not hang"
+        yield port
+
+
+def test_a_black_holed_first_address_costs_no_timeout(
+    server: LocalServer, black_holed: int
+) -> None:
+    port = black_holed
+    server.route("/", Reply(200, "ok"))
+    monitors = [
+        http(f"http://black-holed.test:{port}/", timeout=5.0),
+        Monitor(id="db", name="DB", type="tcp", host="black-holed.test", port=port, timeout=5.0),
+    ]
+    started = time.monotonic()
+    samples = probe_all(*monitors)
+    elapsed = time.monotonic() - started
+    assert [outcome(s) for s in samples] == [("up", 200, ""), ("up", None, "")]
+    assert all(s.ms is not None and s.ms < 5000 for s in samples)
+    assert elapsed < 5.0, f"took {elapsed:.1f} s: the black hole ate the timeout"
+    assert server.hits("/") == 1
+
+
+def test_every_address_black_holed_ends_at_the_timeout(
+    black_holed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port = black_holed
+
+    async def resolve(host: str, port: int) -> list[Any]:
+        return addresses("127.0.0.2", port=port)
+
+    monkeypatch.setattr(transport, "resolve", resolve)
+    started = time.monotonic()
+    [sample] = probe_all(http(f"http://black-holed.test:{port}/", timeout=1.0))
+    assert outcome(sample) == ("down", None, "timeout after 1 s")
+    assert time.monotonic() - started < 1.0 + 1.0  # the spec's bound: timeout + 1 s
+
+
+def test_a_refused_address_moves_on_at_once_and_refusals_everywhere_say_so(
+    server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.route("/", Reply(200, "ok"))
+    answers = [
+        addresses("127.0.0.3", "127.0.0.1", port=server.port),
+        addresses("127.0.0.3", port=server.port),
+    ]
+
+    async def resolve(host: str, port: int) -> list[Any]:
+        return answers.pop(0)
+
+    monkeypatch.setattr(transport, "resolve", resolve)
+    [first] = probe_all(http(f"http://refusing.test:{server.port}/"))
+    [second] = probe_all(http(f"http://refusing.test:{server.port}/"))
+    assert outcome(first) == ("up", 200, "")
+    assert outcome(second) == ("down", None, "connection refused")
+
+
+def test_the_losing_attempts_are_closed(server: LocalServer, black_holed: int) -> None:
+    def open_files() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    async def connect_and_close() -> tuple[int, int]:
+        before = open_files()  # the loop's own files are open by now
+        _reader, writer = await transport.open_stream("black-holed.test", black_holed, None)
+        writer.close()
+        await writer.wait_closed()
+        for _ in range(100):  # the cancelled attempt closes its socket on its next step
+            if open_files() <= before:
+                break
+            await asyncio.sleep(0.02)
+        return before, open_files()
+
+    before, after = asyncio.run(connect_and_close())
+    assert after == before
+
+
+V4 = [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (f"127.0.0.{i}", 80)) for i in (1, 2, 3)]
+V6 = [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", (f"::{i}", 80, 0, 0)) for i in (1, 2)]
+
+
+@pytest.mark.parametrize(
+    ("infos", "order"),
+    [
+        ([*V6, *V4], ["::1", "127.0.0.1", "::2", "127.0.0.2", "127.0.0.3"]),
+        ([*V4, *V6], ["127.0.0.1", "::1", "127.0.0.2", "::2", "127.0.0.3"]),
+        ([V4[0], V4[0], V6[0]], ["127.0.0.1", "::1"]),
+        (V4, ["127.0.0.1", "127.0.0.2", "127.0.0.3"]),
+    ],
+)
+def test_families_alternate_starting_with_the_resolvers_choice(
+    infos: list[Any], order: list[str]
+) -> None:
+    assert [sockaddr[0] for _family, sockaddr in transport.interleave(infos)] == order
