@@ -37,6 +37,7 @@ USER_AGENT = f"upwatch/{__version__} (status page probe)"
 READ_SIZE = 64 * 1024
 LIBRARY_LOGGERS = ("httpx",)  # logs each request URL at INFO
 
+MAX_INTERIM = 100  # 1xx answers taken before one request counts as unanswered
 ATTEMPT_DELAY = 0.25  # seconds before the next address is tried (RFC 8305's recommended value)
 
 Origin = tuple[str, str, int]
@@ -109,6 +110,8 @@ class ProbeTransport(httpx.AsyncBaseTransport):
         if kept is not None:
             try:
                 return await self._exchange(kept, origin, request, timeouts)
+            except NoFinalResponse:
+                raise  # it did answer, with 1xx: a new connection would fare no better
             except (httpx.NetworkError, httpx.RemoteProtocolError):
                 if kept.h11.their_state is not h11.SEND_RESPONSE:
                     raise
@@ -126,9 +129,7 @@ class ProbeTransport(httpx.AsyncBaseTransport):
         """Send the request and read the response head; the body streams later."""
         try:
             await self._send(connection, request, timeouts.get("write"))
-            event = await connection.next_event(timeouts.get("read"))
-            while isinstance(event, h11.InformationalResponse):
-                event = await connection.next_event(timeouts.get("read"))
+            event = await _final_response(connection, timeouts.get("read"))
         except BaseException:
             connection.close()
             raise
@@ -210,6 +211,32 @@ class ProbeTransport(httpx.AsyncBaseTransport):
                 connection.close()
         self.idle.clear()
         self.idle_count = 0
+
+
+class NoFinalResponse(httpx.RemoteProtocolError):
+    """The server sent interim (1xx) answers, then closed or sent too many, but no response."""
+
+    def __init__(self) -> None:
+        super().__init__("1xx answer without a final response")
+
+
+async def _final_response(connection: Connection, timeout: float | None) -> Any:
+    """The response head, past any 1xx answers (at most MAX_INTERIM of them)."""
+    event = await connection.next_event(timeout)
+    interim = 0
+    while isinstance(event, h11.InformationalResponse):
+        interim += 1
+        if interim > MAX_INTERIM:
+            raise NoFinalResponse()
+        try:
+            event = await connection.next_event(timeout)
+        except (httpx.RemoteProtocolError, httpx.NetworkError) as exc:
+            raise NoFinalResponse() from exc
+        except (asyncio.CancelledError, httpx.TimeoutException) as exc:
+            # The deadline (ours or the caller's) ran out after a 1xx: say why on the way
+            # out, leaving the cancellation itself as it is.
+            raise exc from NoFinalResponse()
+    return event
 
 
 def _skip_buffered_body(state: h11.Connection) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import os
 import re
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import brotli
+import httpx
 import pytest
 import zstandard
 from localserver import LocalServer, Reply
@@ -24,6 +26,7 @@ from localserver import LocalServer, Reply
 from generator import probe, transport
 from generator.config import Config, Defaults, Expect, Monitor, Site
 from generator.store import Sample
+from generator.verdict import causes
 
 NOW = datetime(2026, 11, 23, 10, 5, 0, tzinfo=UTC)
 TEXT = '{"status": "ok", "note": "' + "all systems go " * 200 + '"}'
@@ -292,3 +295,103 @@ def test_families_alternate_starting_with_the_resolvers_choice(
     infos: list[Any], order: list[str]
 ) -> None:
     assert [sockaddr[0] for _family, sockaddr in transport.interleave(infos)] == order
+
+
+# --- 1xx without a final response -----------------------------------------------------------
+
+
+class Scripted:
+    """A raw server on 127.0.0.1: reads one request head, sends `script`, then `after`.
+
+    after: "close" ends the connection; "interim" sends `102 Processing` every 0.1 s until
+    the client goes away; "final" sends a real 200 answer.
+    """
+
+    def __init__(self, script: bytes, after: str = "close") -> None:
+        self.script = script
+        self.after = after
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+
+    def __enter__(self) -> Scripted:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)
+        self.listener.close()
+        self.thread.join(5)
+
+    def serve(self) -> None:
+        while True:
+            try:
+                conn, _peer = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self.answer, args=(conn,), daemon=True).start()
+
+    def answer(self, conn: socket.socket) -> None:
+        with conn, contextlib.suppress(OSError):
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    return
+                head += chunk
+            conn.sendall(self.script)
+            if self.after == "final":
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                conn.recv(1)  # until the client closes
+            for _ in range(600 if self.after == "interim" else 0):
+                conn.sendall(b"HTTP/1.1 102 Processing\r\n\r\n")
+                time.sleep(0.1)
+
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+
+CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+
+
+async def fetch(url: str, timeout: float = 3.0) -> httpx.Response:
+    async with transport.make_client() as client:
+        return await client.get(url, timeout=timeout)
+
+
+@pytest.mark.parametrize(
+    "script",
+    [CONTINUE, CONTINUE * 3 + b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n"],
+)
+def test_1xx_then_a_close_is_no_final_response(script: bytes) -> None:
+    with Scripted(script, after="close") as server:
+        with pytest.raises(transport.NoFinalResponse, match="1xx answer without a final"):
+            asyncio.run(fetch(server.url()))
+        [sample] = probe_all(http(server.url()))
+    assert (sample.status, sample.code) == ("down", None)
+
+
+def test_more_1xx_than_the_limit_is_no_final_response_at_once() -> None:
+    endless = Scripted(CONTINUE * (transport.MAX_INTERIM + 1), after="interim")
+    with endless as server, pytest.raises(transport.NoFinalResponse):
+        asyncio.run(fetch(server.url(), timeout=30.0))
+
+
+def test_1xx_until_the_deadline_says_why_on_the_timeout() -> None:
+    async def fetch_within(url: str, seconds: float) -> None:
+        async with asyncio.timeout(seconds):
+            await fetch(url, timeout=30.0)
+
+    with Scripted(CONTINUE, after="interim") as server:
+        with pytest.raises(TimeoutError) as caught:
+            asyncio.run(fetch_within(server.url(), 0.5))
+        [sample] = probe_all(http(server.url(), timeout=0.5))
+    assert any(isinstance(c, transport.NoFinalResponse) for c in causes(caught.value))
+    assert sample.status == "down"
+
+
+def test_1xx_then_a_final_response_is_that_response() -> None:
+    with Scripted(CONTINUE + b"HTTP/1.1 103 Early Hints\r\n\r\n", after="final") as server:
+        [sample] = probe_all(http(server.url(), expect=Expect(contains="ok")))
+    assert outcome(sample) == ("up", 200, "")
