@@ -2,6 +2,7 @@
 
     judge(monitor, response, body, ms, expires, masker) -> Result (up, degraded or down)
     explain(exc, host) -> "connection refused", "DNS lookup failed for x.invalid", ...
+    after_redirect(hop, reason) -> "after redirect to http://host/x: connection refused"
 
 Reasons are short and never hold raw bytes from the other end. Values quoted from a body are
 masked before they are shortened, so a cut can never leave part of a secret showing; the
@@ -22,6 +23,8 @@ import httpx
 
 from .config import Masker, Monitor
 from .store import Sample
+
+MIN_STATUS, MAX_STATUS = 100, 599  # what RFC 9110 defines; h11 passes any three digits
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,10 +62,15 @@ def judge(
     ms: int,
     expires: datetime | None,
     masker: Masker | None = None,
+    cut: bool = False,
 ) -> Result:
-    """Down on the first unmet expectation; degraded when slow or the certificate is close."""
+    """Down on the first unmet expectation; degraded when slow or the certificate is close.
+
+    `cut` says the body went on past what was read: expectations are judged on the part read,
+    and a reason says so when that part is why they fail.
+    """
     code = response.status_code
-    problem = body_problem(monitor, response, body, masker or Masker())
+    problem = body_problem(monitor, response, body, masker or Masker(), cut)
     if problem:
         return down(problem, ms, code)
     notes = []
@@ -86,30 +94,38 @@ def timed(monitor: Monitor, ms: int, code: int | None = None, notes: Iterable[st
 
 
 def body_problem(
-    monitor: Monitor, response: httpx.Response, body: bytes, masker: Masker
+    monitor: Monitor, response: httpx.Response, body: bytes, masker: Masker, cut: bool = False
 ) -> str | None:
     """What the status or body fails to meet, or None when every expectation holds."""
     expect = monitor.expect
-    if not expect.status_ok(response.status_code):
-        return f"HTTP {response.status_code}"
+    code = response.status_code
+    if not MIN_STATUS <= code <= MAX_STATUS:
+        return f"HTTP {code}: not a valid status code"
+    if not expect.status_ok(code):
+        return f"HTTP {code}"
     if expect.contains is None and expect.not_contains is None and not expect.json:
         return None
     text = _text(response, body)
     if expect.contains is not None and expect.contains not in text:
-        return f"body lacks {_short(expect.contains, masker)}"
+        where = f" in its first {size_text(len(body))}" if cut else ""
+        return f"body lacks {_short(expect.contains, masker)}{where}"
     if expect.not_contains is not None and expect.not_contains in text:
         return f"body contains {_short(expect.not_contains, masker)}"
     if expect.json:
-        return json_problem(text, expect.json, masker)
+        return json_problem(text, expect.json, masker, size_text(len(body)) if cut else None)
     return None
 
 
-def json_problem(text: str, wanted: Iterable[tuple[str, Any]], masker: Masker) -> str | None:
-    """Compare dotted paths of a JSON body with expected values."""
+def json_problem(
+    text: str, wanted: Iterable[tuple[str, Any]], masker: Masker, cut_at: str | None = None
+) -> str | None:
+    """Compare dotted paths of a JSON body with expected values (cut_at: where it was cut)."""
     try:
         data = json.loads(text)
+    except RecursionError:
+        return "body is JSON nested too deeply to read"
     except ValueError:
-        return "body is not JSON"
+        return f"body cut at {cut_at}, not JSON" if cut_at else "body is not JSON"
     for path, want in wanted:
         try:
             got = dig(data, path)
@@ -138,13 +154,24 @@ def dig(data: Any, path: str) -> Any:
 def _text(response: httpx.Response, body: bytes) -> str:
     try:
         return body.decode(response.charset_encoding or "utf-8", errors="replace")
-    except LookupError:
+    except (LookupError, ValueError):  # no such codec, or one that is not for text (idna)
         return body.decode("utf-8", errors="replace")
 
 
 def _short(value: Any, masker: Masker, limit: int = 60) -> str:
-    text = masker(repr(value))
+    try:
+        text = masker(repr(value))
+    except RecursionError:
+        return "a value nested too deeply to show"
     return text if len(text) <= limit else text[: limit - 4] + "...'"
+
+
+def size_text(size: int) -> str:
+    """1048576 -> '1 MiB', 65536 -> '64 KiB', 1000 -> '1000 bytes'."""
+    for unit, name in ((1 << 20, "MiB"), (1 << 10, "KiB")):
+        if size >= unit and size % unit == 0:
+            return f"{size // unit} {name}"
+    return f"{size} bytes"
 
 
 def _days(days: float) -> str:
@@ -169,6 +196,8 @@ def explain(exc: BaseException, host: str) -> str:
             return "connection closed without a response"
         if "without sending complete message body" in text:
             return "connection closed before the body ended"
+        if text.startswith("Invalid URL in location header"):
+            return "redirect to an invalid URL"  # httpx parses Location itself, even unasked
         return "not an HTTP response"
     if isinstance(exc, httpx.InvalidURL | UnicodeError | httpx.LocalProtocolError):
         return "invalid request (check the url and headers)"
@@ -181,6 +210,17 @@ def explain(exc: BaseException, host: str) -> str:
     if isinstance(exc, httpx.NetworkError):
         return "connection failed while talking"
     return type(exc).__name__
+
+
+def after_redirect(hop: httpx.URL | None, reason: str) -> str:
+    """Name the redirect target when a failure happened there, not at the monitor's URL."""
+    return f"after redirect to {shown_url(hop)}: {reason}" if hop else reason
+
+
+def shown_url(url: httpx.URL, limit: int = 100) -> str:
+    """A URL fit for a sample: no user info, query or fragment, and not too long."""
+    text = f"{url.scheme}://{url.netloc.decode('ascii')}{url.raw_path.split(b'?')[0].decode()}"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _os_reason(exc: BaseException, host: str) -> str | None:
