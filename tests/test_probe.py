@@ -249,22 +249,25 @@ def test_expectations_are_judged_on_what_was_read(server: LocalServer) -> None:
     tail = b"x" * probe.BODY_CAP + b"the end"
     server.route("/long", Reply(200, tail))
     sample = probe_one(http(server.url("/long"), expect=Expect(contains="the end")))
-    assert outcome(sample) == ("down", 200, "body lacks 'the end'")
+    assert outcome(sample) == ("down", 200, "body lacks 'the end' in its first 1 MiB")
 
 
 def test_read_capped_stops_at_the_cap(server: LocalServer) -> None:
     server.route("/huge", Reply.huge(50 * 2**20))
 
-    async def read() -> bytes:
+    async def read(path: str) -> tuple[bytes, bool]:
         async with make_client(4) as client:
-            request = client.build_request("GET", server.url("/huge"))
+            request = client.build_request("GET", server.url(path))
             response = await client.send(request, stream=True)
             try:
                 return await probe.read_capped(response, cap=100_000)
             finally:
                 await response.aclose()
 
-    assert len(asyncio.run(read())) == 100_000
+    body, cut = asyncio.run(read("/huge"))
+    assert (len(body), cut) == (100_000, True)
+    server.route("/exact", Reply(200, b"y" * 100_000))
+    assert asyncio.run(read("/exact")) == (b"y" * 100_000, False)
 
 
 # --- failures get a short, clear reason -----------------------------------------------------
@@ -726,7 +729,8 @@ def test_a_body_cut_short_is_down(server: LocalServer) -> None:
 
 def test_an_unsupported_scheme_in_a_redirect_is_down(server: LocalServer) -> None:
     server.route("/ftp", Reply.redirect("ftp://example.com/file"))
-    assert probe_one(http(server.url("/ftp"))).detail == "unsupported URL scheme"
+    detail = probe_one(http(server.url("/ftp"))).detail
+    assert detail == "after redirect to ftp://example.com/file: unsupported URL scheme"
 
 
 def test_a_kept_alive_connection_closed_as_it_is_reused_is_retried_once(
@@ -745,6 +749,8 @@ def test_a_dns_server_that_never_answers_holds_nothing(monkeypatch: pytest.Monke
     real = socket.getaddrinfo
 
     def stuck(host: str, *args: Any, **kwargs: Any) -> Any:
+        if host.endswith(".stuck.example") and kwargs.get("flags", 0) & socket.AI_NUMERICHOST:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")  # no query
         if host.endswith(".stuck.example"):
             release.wait(30)
             raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
