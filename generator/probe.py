@@ -44,7 +44,7 @@ from .config import Config, Defaults, Masker, Monitor, resolve_secrets
 from .incidents import Change
 from .store import Sample
 from .transport import make_client, masked_library_logs, open_stream
-from .verdict import Result, after_redirect, down, explain, judge, timed
+from .verdict import Result, after_redirect, down, explain, judge, timed, timed_out
 
 log = logging.getLogger(__name__)
 
@@ -323,8 +323,8 @@ async def attempt(
             return await check_http(monitor, client, masker, slots, clock)
     except NotFollowed as refused:
         return down(refused.reason, clock.ms, refused.code)
-    except (TimeoutError, httpx.TimeoutException):
-        reason = f"timeout after {monitor.timeout:g} s"
+    except (TimeoutError, httpx.TimeoutException) as exc:
+        reason = timed_out(exc, monitor.timeout)
         return down(after_redirect(clock.hop, reason), round(monitor.timeout * 1000))
     except (httpx.HTTPError, httpx.InvalidURL, OSError, UnicodeError) as exc:
         host = clock.hop.host if clock.hop else _endpoint(monitor)[0] or "the host"

@@ -2,6 +2,7 @@
 
     judge(monitor, response, body, ms, expires, masker) -> Result (up, degraded or down)
     explain(exc, host) -> "connection refused", "DNS lookup failed for x.invalid", ...
+    timed_out(exc, timeout) -> "timeout after 10 s"
     after_redirect(hop, reason) -> "after redirect to http://host/x: connection refused"
 
 Reasons are short and never hold raw bytes from the other end. Values quoted from a body are
@@ -23,6 +24,7 @@ import httpx
 
 from .config import Masker, Monitor
 from .store import Sample
+from .transport import NoFinalResponse
 
 MIN_STATUS, MAX_STATUS = 100, 599  # what RFC 9110 defines; h11 passes any three digits
 
@@ -190,6 +192,8 @@ def explain(exc: BaseException, host: str) -> str:
         reason = _os_reason(cause, host)
         if reason:
             return reason
+    if isinstance(exc, NoFinalResponse):
+        return "1xx answer without a final response"
     if isinstance(exc, httpx.RemoteProtocolError):
         text = str(exc)
         if "without sending a response" in text:
@@ -210,6 +214,13 @@ def explain(exc: BaseException, host: str) -> str:
     if isinstance(exc, httpx.NetworkError):
         return "connection failed while talking"
     return type(exc).__name__
+
+
+def timed_out(exc: BaseException, timeout: float) -> str:
+    """The reason for an attempt that ran out of time, and what it had got by then."""
+    if any(isinstance(cause, NoFinalResponse) for cause in causes(exc)):
+        return f"1xx answer, then no final response within {timeout:g} s"
+    return f"timeout after {timeout:g} s"
 
 
 def after_redirect(hop: httpx.URL | None, reason: str) -> str:

@@ -184,6 +184,21 @@ def test_a_redirect_nowhere_is_down_with_what_it_did(
     assert server.hits("/r") == 1
 
 
+@pytest.mark.parametrize(
+    ("reply", "detail"),
+    [
+        (Reply(100, "", keep_alive=False), "1xx answer without a final response"),
+        (Reply(100, ""), "1xx answer, then no final response within 0.5 s"),
+    ],
+)
+def test_a_1xx_answer_with_no_final_response_says_so(
+    server: LocalServer, reply: Reply, detail: str
+) -> None:
+    server.route("/interim", reply)
+    sample = run(http(server.url("/interim"), timeout=0.5)).pop()
+    assert (sample.status, sample.detail) == ("down", detail)
+
+
 def test_json_expected_of_a_body_cut_at_the_cap_says_so(server: LocalServer) -> None:
     big = '{"status": "UP", "pad": "' + "x" * probe.BODY_CAP + '"}'
     server.route("/big", Reply(200, big))
