@@ -21,6 +21,8 @@ DOMAIN_RE = re.compile(
 )
 SECRET_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 MASK = "***"
+SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+MIN_SECRET = 6  # characters: masking a shorter value would blank ordinary words
 
 
 class Checker:
@@ -149,11 +151,44 @@ def timezone(value: Any) -> str | None:
     return None
 
 
+def url_part(url: str, at: int) -> str:
+    """Where in a URL template the text at `at` lands: literal, userinfo, path, query or fragment.
+
+    A ${NAME} that opens the URL stands for the whole URL or its base, and one in the host
+    or port for a host the user means as written: both are "literal".
+    """
+    scheme, opening = SCHEME_RE.match(url), SECRET_RE.match(url)
+    if at == 0:
+        return "literal"
+    if scheme:
+        authority_end = _first_of(url, "/?#", scheme.end())
+        userinfo_end = url.rfind("@", scheme.end(), authority_end)
+        if at < authority_end:
+            return "userinfo" if at < userinfo_end else "literal"
+    elif opening:  # "${BASE}/path": the placeholder holds scheme and host
+        authority_end = opening.end()
+    else:
+        return "literal"
+    query = _first_of(url, "?#", authority_end)
+    fragment = _first_of(url, "#", authority_end)
+    if at < query:
+        return "path"
+    return "query" if at < fragment else "fragment"
+
+
+def _first_of(text: str, chars: str, start: int) -> int:
+    """The index of the first of chars in text from start, or len(text)."""
+    found = [i for i in (text.find(ch, start) for ch in chars) if i >= 0]
+    return min(found, default=len(text))
+
+
 def http_url(value: Any) -> str | None:
     """An http(s) URL that can be requested once its ${NAME}s are filled in."""
     if not isinstance(value, str):
         return f"must be text, not {kind(value)}"
     shown = SECRET_RE.sub(MASK, value)
+    if SECRET_RE.match(value):  # "${HEALTH_URL}" or "${BASE}/health": judged at probe time
+        return None if not any(ch.isspace() for ch in value) else f"is not a URL: {shown!r}"
     if not re.match(r"^https?://[^/\s]+", value):
         return f"must start with http:// or https:// and name a host, not {shown!r}"
     try:  # a ${NAME} may stand for a host or a port: "1" fits both
