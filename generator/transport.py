@@ -19,12 +19,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import ipaddress
 import itertools
 import logging
+import os
 import socket
 import ssl
 import threading
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import h11
@@ -32,10 +35,11 @@ import httpx
 
 from . import __version__
 from .config import Masker
+from .errors import ConfigError, Problem
 
 USER_AGENT = f"upwatch/{__version__} (status page probe)"
 READ_SIZE = 64 * 1024
-LIBRARY_LOGGERS = ("httpx",)  # logs each request URL at INFO
+LIBRARY_LOGGERS = ("httpx", "httpcore")  # request URLs at INFO; host names at DEBUG
 
 MAX_INTERIM = 100  # 1xx answers taken before one request counts as unanswered
 ATTEMPT_DELAY = 0.25  # seconds before the next address is tried (RFC 8305's recommended value)
@@ -44,11 +48,19 @@ Origin = tuple[str, str, int]
 Address = tuple[int, Any]  # (family, sockaddr) as getaddrinfo gives them
 
 
-def make_client(concurrency: int = 200, verify: bool | ssl.SSLContext = True) -> httpx.AsyncClient:
-    """An AsyncClient for the probe: keep-alive per origin, about `concurrency` idle at most."""
+def make_client(
+    concurrency: int = 200,
+    verify: bool | ssl.SSLContext = True,
+    proxies: ProxySettings | None = None,
+) -> httpx.AsyncClient:
+    """An AsyncClient for the probe: keep-alive per origin, about `concurrency` idle at most.
+
+    Proxies come from the environment unless given.
+    """
     context = httpx.create_ssl_context(verify) if isinstance(verify, bool) else verify
+    routes = ProxySettings.from_environment() if proxies is None else proxies
     return httpx.AsyncClient(
-        transport=ProbeTransport(context, max_idle=concurrency),
+        transport=ProbeTransport(context, max_idle=concurrency, proxies=routes),
         timeout=httpx.Timeout(10.0),
         headers={"User-Agent": USER_AGENT},
         follow_redirects=False,
@@ -97,13 +109,23 @@ class Connection:
 class ProbeTransport(httpx.AsyncBaseTransport):
     """HTTP/1.1 over asyncio streams, keeping idle connections per origin."""
 
-    def __init__(self, ssl_context: ssl.SSLContext, max_idle: int = 200) -> None:
+    def __init__(
+        self,
+        ssl_context: ssl.SSLContext,
+        max_idle: int = 200,
+        proxies: ProxySettings | None = None,
+    ) -> None:
         self.ssl_context = ssl_context
         self.max_idle = max_idle
         self.idle: dict[Origin, list[Connection]] = {}
         self.idle_count = 0
+        self.proxies = proxies or ProxySettings()
+        self.proxied: dict[str, httpx.AsyncHTTPTransport] = {}
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        proxy = self.proxies.proxy_for(request.url)
+        if proxy is not None:
+            return await self._through(proxy).handle_async_request(request)
         timeouts = request.extensions.get("timeout", {})
         origin = _origin(request.url)
         kept = self._take_idle(origin)
@@ -205,12 +227,26 @@ class ProbeTransport(httpx.AsyncBaseTransport):
                     del self.idle[origin]
                 return
 
+    def _through(self, proxy: str) -> httpx.AsyncHTTPTransport:
+        """httpx's own transport to this proxy: CONNECT for https, absolute-form for http."""
+        if proxy not in self.proxied:
+            https = proxy.startswith("https://")  # the proxy's own TLS, checked as any server's
+            self.proxied[proxy] = httpx.AsyncHTTPTransport(
+                proxy=httpx.Proxy(proxy, ssl_context=httpx.create_ssl_context() if https else None),
+                verify=self.ssl_context,
+                limits=httpx.Limits(max_connections=None, max_keepalive_connections=self.max_idle),
+                trust_env=False,
+            )
+        return self.proxied[proxy]
+
     async def aclose(self) -> None:
         for idle in self.idle.values():
             for connection in idle:
                 connection.close()
         self.idle.clear()
         self.idle_count = 0
+        for proxied in self.proxied.values():
+            await proxied.aclose()
 
 
 class NoFinalResponse(httpx.RemoteProtocolError):
@@ -432,6 +468,108 @@ def _origin(url: httpx.URL) -> Origin:
         raise httpx.UnsupportedProtocol(f"unsupported URL scheme {url.scheme!r}")
     port = url.port or (443 if url.scheme == "https" else 80)
     return url.scheme, url.raw_host.decode("ascii"), port  # IDNA (xn--) form for DNS and SNI
+
+
+# --- proxies from the environment ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProxySettings:
+    """The proxies the environment names for http(s) monitors, read as curl and httpx read them.
+
+    `https_proxy`/`HTTPS_PROXY` for https URLs, `http_proxy`/`HTTP_PROXY` for http ones,
+    `all_proxy`/`ALL_PROXY` for both when those are unset, the lower-case name first;
+    `no_proxy`/`NO_PROXY` lists what goes direct (see `bypassed`). tcp monitors always
+    connect directly: they test that the port answers from where the probe runs.
+    """
+
+    http: str | None = None
+    https: str | None = None
+    no_proxy: tuple[str, ...] = ()
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> ProxySettings:
+        env = os.environ if environ is None else environ
+        every = _proxy_url(env, "all_proxy")
+        no_proxy = _variable(env, "no_proxy")[1] or ""
+        return cls(
+            http=_proxy_url(env, "http_proxy") or every,
+            https=_proxy_url(env, "https_proxy") or every,
+            no_proxy=tuple(e.strip().lower() for e in no_proxy.split(",") if e.strip()),
+        )
+
+    def proxy_for(self, url: httpx.URL) -> str | None:
+        """The proxy URL a request to url goes through, or None to connect directly."""
+        proxy = self.https if url.scheme == "https" else self.http if url.scheme == "http" else None
+        if proxy is None:
+            return None
+        port = url.port or (443 if url.scheme == "https" else 80)
+        return None if bypassed(url.raw_host.decode("ascii"), port, self.no_proxy) else proxy
+
+
+def _variable(env: Mapping[str, str], name: str) -> tuple[str, str | None]:
+    """The lower-case variable when it is set, else the upper-case one: (name, value)."""
+    if name in env:
+        return name, env[name]
+    return name.upper(), env.get(name.upper())
+
+
+def _proxy_url(env: Mapping[str, str], name: str) -> str | None:
+    """A proxy variable's URL (http:// when it names none), checked; None when unset."""
+    found, value = _variable(env, name)
+    if not value:
+        return None
+    url = value if "://" in value else f"http://{value}"
+    try:
+        parsed = httpx.Proxy(url).url
+        if not parsed.host or not 0 < (parsed.port or 80) < 65536:
+            raise ValueError("no host or no port")
+    except (ValueError, httpx.InvalidURL):
+        # Never quote the value: a proxy URL may hold a password.
+        message = "not a proxy URL such as http://proxy:3128 (http, https, socks5 or socks5h)"
+        raise ConfigError([Problem(found, None, message)]) from None
+    return url
+
+
+def bypassed(host: str, port: int, no_proxy: Iterable[str]) -> bool:
+    """Whether NO_PROXY sends host:port direct, by curl's rules.
+
+    `*` is every host; `example.com` (or `.example.com`, `*.example.com`) is that domain
+    and every name below it; an IP address or a CIDR range matches addresses written as
+    such in the URL (names are not resolved for this); any entry may end in `:port`.
+    """
+    host = host.lower().rstrip(".")
+    try:
+        ip: ipaddress.IPv4Address | ipaddress.IPv6Address | None = ipaddress.ip_address(host)
+    except ValueError:
+        ip = None
+    for entry in no_proxy:
+        if entry == "*":
+            return True
+        name, only_port = _split_port(entry)
+        if only_port is not None and only_port != port:
+            continue
+        if ip is not None:
+            with contextlib.suppress(ValueError):
+                if ip in ipaddress.ip_network(name, strict=False):
+                    return True
+            continue
+        domain = name.lstrip("*").strip(".")
+        if domain and (host == domain or host.endswith("." + domain)):
+            return True
+    return False
+
+
+def _split_port(entry: str) -> tuple[str, int | None]:
+    """'host:80' -> ('host', 80); '[::1]:80' -> ('::1', 80); '::1' and 'host' have no port."""
+    if entry.startswith("["):
+        name, _, rest = entry[1:].partition("]")
+        port = rest.removeprefix(":")
+    elif entry.count(":") == 1:
+        name, _, port = entry.partition(":")
+    else:
+        name, port = entry, ""
+    return name, int(port) if port.isdigit() else None
 
 
 # --- secrets in library logs ------------------------------------------------------------

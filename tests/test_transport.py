@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import gzip
 import os
@@ -21,9 +22,12 @@ import brotli
 import httpx
 import pytest
 import zstandard
-from localserver import LocalServer, Reply
+from click.testing import CliRunner
+from localserver import Certificates, LocalServer, Reply, closed_port
+from proxyserver import ProxyServer
 
 from generator import probe, transport
+from generator.cli import main
 from generator.config import Config, Defaults, Expect, Monitor, Site
 from generator.store import Sample
 from generator.verdict import causes
@@ -395,3 +399,192 @@ def test_1xx_then_a_final_response_is_that_response() -> None:
     with Scripted(CONTINUE + b"HTTP/1.1 103 Early Hints\r\n\r\n", after="final") as server:
         [sample] = probe_all(http(server.url(), expect=Expect(contains="ok")))
     assert outcome(sample) == ("up", 200, "")
+
+
+# --- proxies --------------------------------------------------------------------------------
+
+PROXY_VARIABLES = [f"{n}_proxy" for n in ("http", "https", "all", "no")]
+
+
+@pytest.fixture
+def no_proxies(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """An environment without proxy variables (the tests then set their own)."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    return monkeypatch
+
+
+@pytest.fixture
+def proxy() -> Iterator[ProxyServer]:
+    with ProxyServer() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def certs() -> Certificates:
+    return Certificates()
+
+
+def test_http_and_https_monitors_go_through_the_proxies_the_environment_names(
+    server: LocalServer, proxy: ProxyServer, certs: Certificates, no_proxies: pytest.MonkeyPatch
+) -> None:
+    no_proxies.setenv("HTTP_PROXY", proxy.url)
+    no_proxies.setenv("HTTPS_PROXY", proxy.url)
+    no_proxies.setenv("SSL_CERT_FILE", str(certs.ca_file))
+    server.route("/plain", Reply(200, "plain ok"))
+    with LocalServer(tls=certs.valid()) as tls_server:
+        tls_server.route("/secure", Reply(200, "secure ok"))
+        samples = probe_all(
+            # Names only the proxy can reach: it connects to 127.0.0.1 whatever the name.
+            http(f"http://only-via-proxy.test:{server.port}/plain?q=1", id="plain"),
+            http(f"https://localhost:{tls_server.port}/secure", id="secure"),
+        )
+        assert tls_server.hits("/secure") == 1
+    assert [outcome(s) for s in samples] == [("up", 200, ""), ("up", 200, "")]
+    assert sorted(proxy.targets()) == [
+        f"http://only-via-proxy.test:{server.port}/plain?q=1",
+        f"localhost:{tls_server.port}",
+    ]
+    assert [p.method for p in proxy.seen if p.method == "CONNECT"] == ["CONNECT"]
+    assert server.requests[-1].headers["host"] == f"only-via-proxy.test:{server.port}"
+
+
+def test_no_proxy_hosts_connect_directly(
+    server: LocalServer, proxy: ProxyServer, no_proxies: pytest.MonkeyPatch
+) -> None:
+    no_proxies.setenv("HTTP_PROXY", proxy.url)
+    no_proxies.setenv("NO_PROXY", "example.com, 127.0.0.0/8")
+    server.route("/direct", Reply(200, "ok"))
+    samples = probe_all(
+        http(server.url("/direct"), id="direct"),
+        http(f"http://api.example.com:{server.port}/direct", id="by-name", timeout=1.0),
+        http(f"http://elsewhere.test:{server.port}/direct", id="proxied"),
+    )
+    assert [s.status for s in samples] == ["up", "down", "up"]  # api.example.com: not proxied
+    assert proxy.targets() == [f"http://elsewhere.test:{server.port}/direct"]
+
+
+def test_lower_case_variables_win_and_all_proxy_is_the_fallback(
+    server: LocalServer, proxy: ProxyServer, no_proxies: pytest.MonkeyPatch
+) -> None:
+    no_proxies.setenv("HTTP_PROXY", f"http://127.0.0.1:{closed_port()}")
+    no_proxies.setenv("http_proxy", proxy.url.removeprefix("http://"))  # no scheme: http
+    server.route("/", Reply(200, "ok"))
+    [first] = probe_all(http(f"http://lower.test:{server.port}/"))
+    no_proxies.delenv("HTTP_PROXY")
+    no_proxies.delenv("http_proxy")
+    no_proxies.setenv("ALL_PROXY", proxy.url)
+    [second] = probe_all(http(f"http://every.test:{server.port}/"))
+    assert (first.status, second.status) == ("up", "up")
+    assert proxy.targets() == [
+        f"http://lower.test:{server.port}/",
+        f"http://every.test:{server.port}/",
+    ]
+
+
+def test_a_socks5_proxy_in_all_proxy(
+    server: LocalServer, proxy: ProxyServer, no_proxies: pytest.MonkeyPatch
+) -> None:
+    no_proxies.setenv("all_proxy", f"socks5://127.0.0.1:{proxy.port}")
+    server.route("/", Reply(200, "ok"))
+    [sample] = probe_all(http(f"http://via-socks.test:{server.port}/"))
+    assert outcome(sample) == ("up", 200, "")
+    assert [(p.method, p.target) for p in proxy.seen] == [
+        ("SOCKS5", f"via-socks.test:{server.port}")
+    ]
+
+
+def test_proxy_credentials_go_to_the_proxy_only(
+    server: LocalServer, proxy: ProxyServer, no_proxies: pytest.MonkeyPatch
+) -> None:
+    no_proxies.setenv("HTTP_PROXY", f"http://probe:pr0xy-pass@127.0.0.1:{proxy.port}")
+    server.route("/", Reply(200, "ok"))
+    [sample] = probe_all(http(f"http://creds.test:{server.port}/"))
+    assert sample.status == "up"
+    sent = base64.b64encode(b"probe:pr0xy-pass").decode()
+    assert proxy.seen[0].headers["proxy-authorization"] == f"Basic {sent}"
+    assert not [k for k in server.requests[-1].headers if k.startswith("proxy-")]
+
+
+def test_a_proxy_that_refuses_makes_the_monitor_down(
+    server: LocalServer, no_proxies: pytest.MonkeyPatch
+) -> None:
+    with ProxyServer(refuse=407) as refusing:
+        no_proxies.setenv("HTTPS_PROXY", refusing.url)
+        [sample] = probe_all(http(f"https://refused.test:{server.port}/"))
+        assert refusing.targets() == [f"refused.test:{server.port}"]
+    assert sample.status == "down"
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["ftp://proxy.example:21", "http://", "http://proxy:abc", "http://proxy:99999", "gopher://"],
+)
+def test_a_proxy_variable_that_is_not_a_proxy_url_is_a_clean_error(
+    tmp_path: Path, no_proxies: pytest.MonkeyPatch, value: str
+) -> None:
+    (tmp_path / "status.yml").write_text(
+        "site: {title: Proxies}\nmonitors:\n  - id: a\n    url: http://a.example/\n"
+    )
+    result = CliRunner().invoke(
+        main, ["probe", "--config", str(tmp_path / "status.yml")], env={"HTTPS_PROXY": value}
+    )
+    assert result.exit_code == 1, result.output
+    assert result.output == (
+        "HTTPS_PROXY: not a proxy URL such as http://proxy:3128 (http, https, socks5 or socks5h)\n"
+    )
+    assert not (tmp_path / "data").exists()
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "no_proxy", "direct"),
+    [
+        ("example.com", 80, "example.com", True),
+        ("api.example.com", 80, "example.com", True),
+        ("api.example.com", 80, ".example.com", True),
+        ("api.example.com", 80, "*.example.com", True),
+        ("notexample.com", 80, "example.com", False),
+        ("example.com.", 80, "EXAMPLE.com", False),  # entries are lower-cased when read
+        ("example.com.", 80, "example.com", True),
+        ("example.com", 8080, "example.com:80", False),
+        ("example.com", 80, "example.com:80", True),
+        ("anything.test", 443, "*", True),
+        ("10.1.2.3", 80, "10.0.0.0/8", True),
+        ("11.1.2.3", 80, "10.0.0.0/8", False),
+        ("127.0.0.1", 80, "127.0.0.1", True),
+        ("::1", 80, "::1", True),
+        ("::1", 80, "[::1]:80", True),
+        ("::1", 81, "[::1]:80", False),
+        ("::1", 80, "127.0.0.0/8", False),
+        ("localhost", 80, "127.0.0.1", False),  # names are not resolved for NO_PROXY
+        ("example.com", 80, "", False),
+    ],
+)
+def test_no_proxy_rules(host: str, port: int, no_proxy: str, direct: bool) -> None:
+    entries = [e.strip() for e in no_proxy.split(",") if e.strip()]
+    assert transport.bypassed(host, port, entries) is direct
+
+
+def test_proxy_settings_read_from_the_environment() -> None:
+    read = transport.ProxySettings.from_environment
+    assert read({}) == transport.ProxySettings()
+    assert read({"HTTPS_PROXY": "proxy:3128", "NO_PROXY": "A.example, ,b"}) == (
+        transport.ProxySettings(https="http://proxy:3128", no_proxy=("a.example", "b"))
+    )
+    assert read({"https_proxy": "", "HTTPS_PROXY": "http://upper:1"}).https is None
+    assert read({"ALL_PROXY": "socks5h://s:1080", "http_proxy": "http://h:1"}) == (
+        transport.ProxySettings(http="http://h:1", https="socks5h://s:1080")
+    )
+
+
+def test_a_certificate_is_still_read_through_a_tunnel(
+    proxy: ProxyServer, certs: Certificates, no_proxies: pytest.MonkeyPatch
+) -> None:
+    no_proxies.setenv("HTTPS_PROXY", proxy.url)
+    no_proxies.setenv("SSL_CERT_FILE", str(certs.ca_file))
+    with LocalServer(tls=certs.expiring(days=5)) as tls_server:
+        tls_server.route("/", Reply(200, "ok"))
+        [sample] = probe_all(http(f"https://localhost:{tls_server.port}/"))
+    assert outcome(sample) == ("degraded", 200, "certificate expires in 5 days")
+    assert proxy.targets() == [f"localhost:{tls_server.port}"]
