@@ -5,13 +5,21 @@ h11 over asyncio streams and keeps idle connections per origin. httpx's own tran
 (httpcore over anyio) spends about 0.7 ms of CPU per request, and its pool rescans every
 connection whenever a request starts or ends: `upwatch probe` over 1,000 monitors of a
 200 ms server took 22.8 s with one pool of 200 connections, 1.8 s spread over small pools,
-and 1.5 s with this transport (0.27 ms of CPU per request). What it leaves out, a probe
-does not need: HTTP/2, proxies from the environment, and connection limits (the probe's
-own semaphore bounds the requests in flight). Names are resolved in daemon threads, so a
-DNS server that never answers cannot hold the run past its deadlines.
+and 1.5 s with this transport (0.27 ms of CPU per request). It leaves out HTTP/2 and
+connection limits (the probe bounds the requests in flight itself).
+
+    connecting     names resolve in daemon threads (a DNS server that never answers cannot
+                   hold the run past its deadlines); the addresses then race as RFC 8305's
+                   Happy Eyeballs says, so a black-holed first address costs 250 ms
+    proxies        HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY, read as curl reads
+                   them (`ProxySettings`); a proxied request goes through httpx's own
+                   transport (CONNECT tunnels for https, socks5 too); tcp checks never do
+    bodies         decoded by httpx: gzip, deflate, br and zstd
+    interim 1xx    skipped, but a 1xx with no final response raises `NoFinalResponse`
 
 Failures are raised as httpx's exceptions with the OS or TLS error as their cause, so
-callers handle them as with any httpx transport.
+callers handle them as with any httpx transport; a host name no DNS query can carry is an
+`InvalidHostName` (an OSError).
 """
 
 from __future__ import annotations
