@@ -209,9 +209,12 @@ class Slots:
         host = self.hosts.get(endpoint)
         if host is None:
             host = self.hosts[endpoint] = asyncio.Semaphore(self.per_host)
-        clock.stop()
+        waits = host.locked() or self.everyone.locked()
+        if waits:
+            clock.stop()
         async with host, self.everyone:
-            clock.start()
+            if waits:
+                clock.start()
             yield
 
 
@@ -444,7 +447,7 @@ def follow(request: httpx.Request, response: httpx.Response, masker: Masker) -> 
     headers.pop("host", None)
     if not content:
         headers.pop("content-length", None)
-    if (url.scheme, url.host, url.port) != (request.url.scheme, request.url.host, request.url.port):
+    if (url.scheme, *endpoint_of(url)) != (request.url.scheme, *endpoint_of(request.url)):
         # Credentials stay with the origin they were written for, and so does a secret body.
         text = content.decode("utf-8", "replace")
         if masker(text) != text:
