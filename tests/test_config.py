@@ -142,9 +142,9 @@ def test_secrets_stay_placeholders_until_probe_time(folder: Path) -> None:
     (folder / "status.yml").write_text(GOOD)
     config = load_config(folder / "status.yml")
     assert dict(config.monitors[0].headers) == {"Authorization": "Bearer ${API_TOKEN}"}
-    resolved, masker = resolve_secrets(config.monitors, config.path, {"API_TOKEN": "t0k3n"})
-    assert dict(resolved[0].headers) == {"Authorization": "Bearer t0k3n"}
-    assert masker("sent Bearer t0k3n") == "sent Bearer ***"
+    resolved, masker = resolve_secrets(config.monitors, config.path, {"API_TOKEN": "t0k3n-42"})
+    assert dict(resolved[0].headers) == {"Authorization": "Bearer t0k3n-42"}
+    assert masker("sent Bearer t0k3n-42") == "sent Bearer ***"
     assert config.monitors[0].target == "https://api.example.com/health"
 
 
@@ -295,6 +295,6 @@ def test_upwatch_probe_names_a_missing_secret_and_writes_nothing(
     result = CliRunner().invoke(main, ["probe", "--config", "status.yml"])
     assert result.exit_code == 1
     assert result.output.splitlines() == [
-        "status.yml:9: monitors[0] (api).headers.Authorization: environment variable API_TOKEN is not set"
+        "status.yml:13: monitors[0] (api).headers.Authorization: environment variable API_TOKEN is not set"
     ]
     assert listing(folder) == ["status.yml"]
