@@ -298,3 +298,16 @@ def test_upwatch_probe_names_a_missing_secret_and_writes_nothing(
         "status.yml:13: monitors[0] (api).headers.Authorization: environment variable API_TOKEN is not set"
     ]
     assert listing(folder) == ["status.yml"]
+
+
+def test_a_url_may_open_with_a_placeholder_for_the_whole_url_or_its_base(folder: Path) -> None:
+    (folder / "status.yml").write_text(
+        "site: {title: T}\nmonitors:\n"
+        "  - {id: whole, url: '${HEALTH_URL}'}\n"
+        "  - {id: base, url: '${BASE}/health?k=${KEY}'}\n"
+    )
+    config = load_config(folder / "status.yml")
+    assert [m.target for m in config.monitors] == ["***", "***/health?k=***"]
+    assert problems(folder, "site: {title: T}\nmonitors:\n  - {id: a, url: '${BASE} /x'}\n") == [
+        "status.yml:3: monitors[0] (a).url: is not a URL: '*** /x'"
+    ]
