@@ -11,8 +11,6 @@ stopped before removing it) is read from the raw file, which holds every sample.
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import multiprocessing
 import os
@@ -28,6 +26,7 @@ from .rollup import LATEST_FILE, read_rollups, rollup_dir
 from .store import (
     COLUMNS,
     CONFLICT_START,
+    FIELD_LIMIT,
     MAX_MS,
     RECENT,
     DayStats,
@@ -35,20 +34,28 @@ from .store import (
     History,
     Sample,
     Tally,
+    Unreadable,
+    data_text,
     day_files,
     format_time,
+    log_text,
+    missing_columns,
     parse_ms,
     parse_row,
     parse_time,
     percentile,
     read_day,
+    records,
+    repository,
     sample_key,
+    split_line,
 )
 
 log = logging.getLogger(__name__)
 
 KINDS = {"up": 0, "degraded": 1, "down": 2}
 MAINTENANCE = 3
+CODES = frozenset(str(n) for n in range(100, 1000))  # store.is_code, as a set for the hot loop
 PARALLEL_FROM = 8  # old day files: fewer are read faster than worker processes start
 WindowText = dict[str, list[tuple[str, str]]]  # monitor -> [(start, end)] as data-file times
 
@@ -87,11 +94,16 @@ def _put_day(table: DayTable, day: date, stats: Mapping[str, DayStats]) -> None:
 
 def stats_of_days(
     files: Mapping[date, Path], windows: Mapping[str, Sequence[tuple[datetime, datetime]]]
-) -> dict[date, dict[str, DayStats]]:
-    """Every sample of these day files, reduced per day per monitor (for compaction)."""
+) -> tuple[dict[date, dict[str, DayStats]], dict[date, list[Problem]]]:
+    """Every sample of these day files, reduced per day per monitor, and what each could not read."""
     jobs = [(path, day, _window_text(windows), "~") for day, path in files.items()]
+    stats, problems = {}, {}
     with _mapper(len(jobs)) as mapped:
-        return dict(mapped(_day_stats, jobs))
+        for day, day_stats, found in mapped(_day_stats, jobs):
+            stats[day] = day_stats
+            if found:
+                problems[day] = found
+    return stats, problems
 
 
 DayJob = tuple[Path, date, WindowText, str]
@@ -109,21 +121,24 @@ def _scan_raw(
         pending = mapped(_day_stats, old)
         for day, path in raw.items():
             if day >= since.date():  # meanwhile, the recent files here
-                tallies, samples = scan_day(path, day, windows, until, since_text)
+                tallies, samples, problems = scan_day(path, day, windows, until, since_text)
                 scanned[day] = {m: t.stats() for m, t in tallies.items()}
                 found.update(samples)
-        scanned.update(pending)
+                _skip(problems)
+        for day, stats, problems in pending:
+            scanned[day] = stats
+            _skip(problems)
     recent: dict[str, list[Sample]] = {}
     for sample in sorted(found, key=sample_key):
         recent.setdefault(sample.monitor, []).append(sample)
     return dict(sorted(scanned.items())), recent
 
 
-def _day_stats(job: DayJob) -> tuple[date, dict[str, DayStats]]:
-    """One old day file's stats (run in a worker process, so only small values go back)."""
+def _day_stats(job: DayJob) -> tuple[date, dict[str, DayStats], list[Problem]]:
+    """One old day file's stats and problems (run in a worker process: small values go back)."""
     path, day, windows, until = job
-    tallies, _ = scan_day(path, day, windows, until, "~")
-    return day, {m: t.stats() for m, t in tallies.items()}
+    tallies, _, problems = scan_day(path, day, windows, until, "~")
+    return day, {m: t.stats() for m, t in tallies.items()}, problems
 
 
 @contextmanager
@@ -207,51 +222,55 @@ def _rolled_latest(data_dir: Path) -> dict[str, list[Sample]]:
 
 def scan_day(
     path: Path, day: date, windows: WindowText, until: str, since: str
-) -> tuple[dict[str, Tally], list[Sample]]:
+) -> tuple[dict[str, Tally], list[Sample], list[Problem]]:
     """Count one day file per monitor (samples after `until` ignored); rows from `since` on as Samples.
 
     This is the hot loop of a build (2.6 M rows for 100 monitors x 90 days), so it works on
     the text: exact duplicate lines (git's union merge) are dropped with a set, each distinct
     time is parsed once and then compared as data-file text, and only recent rows become Samples.
+    The third value lists what was skipped, or why the file was not read.
     """
     tallies: dict[str, Tally] = {}
     samples: list[Sample] = []
     times: dict[str, str] = {}
     stamps: dict[str, datetime] = {}
-    for fields in _records(path):
-        try:
-            t_text, monitor, _, status, ms, code, _ = fields
-            t = times.get(t_text)
-            if t is None:
-                t = _day_time(t_text, day, until, times)
-            if not t:
-                continue
-            kind = KINDS.get(status, -1)
-            if (
-                not monitor
-                or kind < 0
-                or (code and not (len(code) == 3 and "100" <= code <= "599" and code.isdecimal()))
-            ):
-                _row_sample(fields)  # raises the raw reader's message
-            if windows and any(start <= t < end for start, end in windows.get(monitor, ())):
-                kind = MAINTENANCE
-            value = None
-            if ms:
-                value = int(ms) if ms.isdecimal() else -1
-                if not 0 <= value <= MAX_MS:
-                    parse_ms(ms)  # raises its message
-            tally = tallies.get(monitor)
-            if tally is None:
-                tally = tallies[monitor] = Tally()
-            tally.kinds[kind] += 1
-            if value is not None:
-                tally.ms.append(value)
-            if t >= since:
-                samples.append(_recent_sample(fields, t, value, code, stamps))
-        except ValueError as exc:
-            problem = _row_problem(fields, exc)
-            _skip(Problem(display_path(path), _line_of(path, fields), problem))
-    return tallies, samples
+    skipped: list[Skipped] = []
+    try:
+        text = data_text(path, repository(path.parent)).replace("\r\n", "\n")
+        for fields in _records(text, skipped):
+            try:
+                t_text, monitor, _, status, ms, code, _ = fields
+                t = times.get(t_text)
+                if t is None:
+                    t = _day_time(t_text, day, until, times)
+                if not t:
+                    continue
+                kind = KINDS.get(status, -1)
+                if not monitor or kind < 0 or (code and code not in CODES):
+                    _row_sample(fields)  # raises the raw reader's message
+                if windows and any(start <= t < end for start, end in windows.get(monitor, ())):
+                    kind = MAINTENANCE
+                value = None
+                if ms:
+                    value = int(ms) if ms.isdecimal() else -1
+                    if not 0 <= value <= MAX_MS:
+                        parse_ms(ms)  # raises its message
+                tally = tallies.get(monitor)
+                if tally is None:
+                    tally = tallies[monitor] = Tally()
+                tally.kinds[kind] += 1
+                if value is not None:
+                    tally.ms.append(value)
+                if t >= since:
+                    samples.append(_recent_sample(fields, t, value, code, stamps))
+            except ValueError as exc:
+                skipped.append((fields, _row_problem(fields, exc)))
+    except Unreadable as exc:
+        return {}, [], [Problem(display_path(path), exc.line, str(exc))]
+    return tallies, samples, _locate(path, text, skipped)
+
+
+Skipped = tuple[list[str] | str | int, str]  # (the row's fields, its line text or number), why
 
 
 def _day_time(text: str, day: date, until: str, cache: dict[str, str]) -> str:
@@ -292,58 +311,93 @@ def _row_problem(fields: list[str], exc: ValueError) -> str:
     return str(exc) if len(fields) == len(COLUMNS) else f"expected 7 fields, found {len(fields)}"
 
 
-def _records(path: Path) -> Iterator[list[str]]:
-    """The distinct data rows of a day file in COLUMNS order (exact duplicate lines count once)."""
-    text = path.read_text(encoding="utf-8", errors="replace").replace("\r\n", "\n")
+def _records(text: str, skipped: list[Skipped]) -> Iterator[list[str]]:
+    """The distinct data rows of a day file's text in COLUMNS order (exact duplicate lines count once)."""
     head, _, body = text.partition("\n")
+    first = 1  # the header's line
     if head.startswith(CONFLICT_START):  # both sides added the file: the header comes next
-        _skip(Problem(display_path(path), 1, "merge conflict marker"))
+        skipped.append((1, "merge conflict marker"))
         head, _, body = body.partition("\n")
-    header = next(csv.reader([head]), [])
-    missing = [c for c in ("time", "monitor", "status") if c not in header]
-    if missing:
-        if head:
-            _skip(Problem(display_path(path), 1, f"header lacks {', '.join(missing)}"))
+        first = 2
+    if not text or text.isspace():
         return
+    header = _header(head, first)
     lines = set(body.split("\n"))
     lines.discard("")
     lines.discard(head)
-    quoted = {line for line in lines if '"' in line} if '"' in body else set()
-    if any(line.count('"') % 2 for line in quoted):  # a quoted field spans lines: parse it all
-        rows = [
-            r for r in set(map(tuple, csv.reader(io.StringIO(body)))) if r and r != tuple(header)
-        ]
-        yield from _ordered(path, header, map(list, rows))
-        return
-    plain = (line.split(",") for line in (lines - quoted if quoted else lines))
-    parsed = csv.reader(sorted(quoted))
+    special = {line for line in lines if '"' in line} if '"' in body else set()
+    if lines and max(map(len, lines)) > FIELD_LIMIT:  # csv's limit: the raw reader skips them
+        special |= {line for line in lines if len(line) > FIELD_LIMIT}
+    plain = (line.split(",") for line in (lines - special if special else lines))
+    parsed = _parsed(sorted(special), skipped)
     if header == list(COLUMNS):
         yield from plain
         yield from parsed
     else:
-        yield from _ordered(path, header, plain)
-        yield from _ordered(path, header, parsed)
+        yield from _ordered(header, plain, skipped)
+        yield from _ordered(header, parsed, skipped)
 
 
-def _ordered(path: Path, header: list[str], rows: Iterable[list[str]]) -> Iterator[list[str]]:
-    """Rows of a file whose header differs from COLUMNS, rearranged into COLUMNS order."""
+def _header(head: str, line: int) -> list[str]:
+    """The columns of a day file's header line; Unreadable without the needed ones."""
+    header = split_line(head)
+    if isinstance(header, str):
+        raise Unreadable(f"header: {header}", line)
+    lacking = missing_columns(header)
+    if lacking:
+        raise Unreadable(lacking, line)
+    return header
+
+
+def _parsed(lines: list[str], skipped: list[Skipped]) -> Iterator[list[str]]:
+    """The fields of lines with quotes or over csv's limit; a line refused is reported."""
+    for line in lines:
+        fields = split_line(line)
+        if isinstance(fields, str):
+            skipped.append((line, fields))
+        else:
+            yield fields
+
+
+def _ordered(
+    header: list[str], rows: Iterable[list[str]], skipped: list[Skipped]
+) -> Iterator[list[str]]:
+    """Rows in COLUMNS order: the same rows, or those of another header rearranged."""
+    if header == list(COLUMNS):
+        yield from rows
+        return
     where = [header.index(c) if c in header else None for c in COLUMNS]
     for row in rows:
         if len(row) == len(header):
             yield ["" if i is None else row[i] for i in where]
         else:
-            message = f"expected {len(header)} fields, found {len(row)}"
-            _skip(Problem(display_path(path), _line_of(path, row), message))
+            skipped.append((row, f"expected {len(header)} fields, found {len(row)}"))
 
 
-def _line_of(path: Path, fields: list[str]) -> int | None:
-    """The line number of a malformed row, looked up only when one is reported."""
-    text = path.read_text(encoding="utf-8", errors="replace")
-    for number, row in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
-        if row == fields:
-            return number
-    return None
+def _locate(path: Path, text: str, skipped: list[Skipped]) -> list[Problem]:
+    """The skipped rows as located problems, their lines looked up in one pass when needed."""
+    if not skipped:
+        return []
+    rows: dict[tuple[str, ...], int] = {}
+    lines: dict[str, int] = {}
+    if any(isinstance(key, list) for key, _ in skipped):
+        for number, fields in records(text):
+            if isinstance(fields, list):
+                rows.setdefault(tuple(fields), number)
+    if any(isinstance(key, str) for key, _ in skipped):
+        for number, line in enumerate(text.split("\n"), start=1):
+            lines.setdefault(line, number)
+    where = display_path(path)
+    located = []
+    for key, message in skipped:
+        if isinstance(key, list):
+            at: int | None = rows.get(tuple(key))
+        else:
+            at = lines.get(key) if isinstance(key, str) else key
+        located.append(Problem(where, at, message))
+    return sorted(located, key=lambda p: (p.line or 0, p.message))
 
 
-def _skip(problem: Problem) -> None:
-    log.warning("%s (line skipped)", problem)
+def _skip(problems: Iterable[Problem]) -> None:
+    for problem in problems:
+        log.warning("%s", log_text(problem))

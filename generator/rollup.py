@@ -14,6 +14,10 @@ rollups are identical to pages built from the raw files. Rules:
   read from the raw file, and compacting it again replaces its rows: the raw file wins.
 - Rollups are written (temp file + rename) before any day file is removed, so a crash loses
   nothing, and running compact again changes nothing.
+- A day file compact could not read in full (a malformed row, a header it does not know)
+  is neither rolled up nor removed: it stays a raw file (the site reads it as before), each
+  problem is logged with its line, and compact still ends with exit 0, since it runs before
+  the probe in the scheduled workflow and must not stop it. `upwatch check` lists the same.
 - data/rollup/latest.csv keeps the newest compacted sample of each monitor (day-file format),
   so "last checked" survives compaction too.
 - Day rows older than FOLD_AFTER_DAYS (the site shows 90 days) are folded into
@@ -32,6 +36,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -39,17 +44,23 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
-from . import incidents
+from . import incidents, safefiles
 from .config import Config
-from .errors import DataError, display_path
+from .errors import DataError, Problem, display_path
 from .store import COLUMNS as DAY_COLUMNS
 from .store import (
+    NOT_READ,
     RECENT,
     DayStats,
     DayTable,
     Sample,
+    Unreadable,
+    data_text,
     day_files,
+    log_text,
     read_day,
+    records,
+    repository,
     sample_key,
     to_row,
     write_atomic,
@@ -78,6 +89,7 @@ class CompactResult:
     written: tuple[Path, ...] = ()  # rollup files written
     removed: tuple[Path, ...] = ()  # day files removed
     folded: tuple[Month, ...] = ()  # months folded into months.csv
+    kept: tuple[Path, ...] = ()  # old day files kept because they could not be read in full
 
 
 def compact_days(config: Config, keep_days: int, now: datetime) -> CompactResult:
@@ -94,13 +106,35 @@ def compact_days(config: Config, keep_days: int, now: datetime) -> CompactResult
         return CompactResult(folded=fold_months(data_dir, fold_before))
     from .history import stats_of_days  # history.py reads rollups, so it comes in here
 
-    stats = stats_of_days(old, known_windows(config))
-    written = [*write_days(data_dir, stats), write_latest(data_dir, old, stats)]
-    for path in old.values():
-        path.unlink()
-    log.info("rolled %d days into %d rollup files", len(old), len(written) - 1)
+    stats, problems = stats_of_days(old, known_windows(config))
+    kept = keep_unread(old, problems)
+    rolled = {d: p for d, p in old.items() if d not in problems}
+    written: list[Path] = []
+    if rolled:
+        stats = {d: s for d, s in stats.items() if d in rolled}
+        written = [*write_days(data_dir, stats), write_latest(data_dir, rolled, stats)]
+        for path in rolled.values():
+            path.unlink()
+        log.info("rolled %d days into %d rollup files", len(rolled), len(written) - 1)
     folded = fold_months(data_dir, fold_before)
-    return CompactResult(tuple(old), tuple(written), tuple(old.values()), folded)
+    return CompactResult(tuple(rolled), tuple(written), tuple(rolled.values()), folded, kept)
+
+
+def keep_unread(
+    files: Mapping[date, Path], problems: Mapping[date, list[Problem]]
+) -> tuple[Path, ...]:
+    """Say which day files stay raw because a line of them could not be read, and why."""
+    kept = []
+    for day, found in sorted(problems.items()):
+        for problem in found:
+            log.warning("%s", log_text(problem))
+        log.warning(
+            "%s: kept as a day file: compact removes only files it read in full"
+            " (fix or delete the lines above, then compact again)",
+            display_path(files[day]),
+        )
+        kept.append(files[day])
+    return tuple(kept)
 
 
 def known_windows(config: Config) -> dict[str, list[tuple[datetime, datetime]]]:
@@ -116,14 +150,19 @@ def rollup_dir(data_dir: Path) -> Path:
 
 
 def month_files(data_dir: Path) -> dict[Month, Path]:
-    """Every monthly rollup file, by (year, month)."""
+    """Every readable monthly rollup file, by (year, month); the others are logged, never opened."""
     folder = rollup_dir(data_dir)
     if not folder.is_dir():
         return {}
     found = {}
     for path in folder.iterdir():
         match = MONTH_FILE_RE.match(path.name)
-        if match:
+        reason = match and safefiles.refusal(path, repository(data_dir))
+        if reason:
+            log.warning(
+                "%s: %s; %s", safefiles.display(path, repository(data_dir)), reason, NOT_READ
+            )
+        elif match:
             found[(int(match.group(1)), int(match.group(2)))] = path
     return dict(sorted(found.items()))
 
@@ -132,10 +171,10 @@ def month_path(data_dir: Path, month: Month) -> Path:
     return rollup_dir(data_dir) / f"{month[0]:04d}-{month[1]:02d}.csv"
 
 
-def read_month(path: Path) -> DayTable:
-    """The day rows of one rollup file."""
+def read_month(path: Path, problems: list[Problem] | None = None) -> DayTable:
+    """The day rows of one rollup file (damaged rows go to problems, or the log)."""
     table: DayTable = {}
-    for monitor, day, stats in _good_rows(path, _month_row):
+    for monitor, day, stats in _good_rows(path, _month_row, problems):
         table.setdefault(monitor, {})[day] = stats
     return table
 
@@ -147,18 +186,31 @@ def _month_row(row: dict[str, str]) -> tuple[str, date, DayStats]:
     return row["monitor"], date.fromisoformat(row["day"]), stats
 
 
-def _good_rows(path: Path, parse: Callable[[dict[str, str]], T]) -> Iterator[T]:
+def _good_rows(
+    path: Path, parse: Callable[[dict[str, str]], T], problems: list[Problem] | None = None
+) -> Iterator[T]:
     """Each row of a rollup file parsed; a damaged one (a merge conflict, a torn line) is skipped."""
-    with path.open(encoding="utf-8", errors="replace", newline="") as handle:
-        reader = csv.DictReader(handle)
-        for row in reader:
-            try:
-                if None in row or not row.get("monitor"):  # too many fields, or no monitor
-                    raise ValueError(row)
-                yield parse(row)
-            except (TypeError, ValueError, KeyError):
-                where = f"{display_path(path)}:{reader.line_num}"
-                log.warning("%s: damaged rollup row (line skipped)", where)
+    found: list[Problem] = [] if problems is None else problems
+    try:
+        rows = records(data_text(path, repository(path.parent.parent)))  # data/rollup/X.csv
+    except Unreadable as exc:
+        found.append(Problem(display_path(path), exc.line, str(exc)))
+        rows = iter(())
+    header: list[str] | str = next((fields for _, fields in rows), [])
+    for line, fields in rows:
+        try:
+            if isinstance(fields, str) or isinstance(header, str) or len(fields) != len(header):
+                raise ValueError(fields)
+            row = dict(zip(header, fields, strict=True))
+            if not row.get("monitor"):
+                raise ValueError(row)
+            yield parse(row)
+        except (TypeError, ValueError, KeyError):
+            if fields:  # a blank line is no row
+                found.append(Problem(display_path(path), line, "damaged rollup row"))
+    if problems is None:
+        for problem in found:
+            log.warning("%s", log_text(problem))
 
 
 def _optional(text: str) -> int | None:
@@ -217,7 +269,9 @@ def write_latest(
 ) -> Path:
     """Merge the newest sample of each monitor in these day files into latest.csv."""
     path = rollup_dir(data_dir) / LATEST_FILE
-    newest = {s.monitor: s for s in read_day(path)} if path.exists() else {}
+    newest = (
+        {s.monitor: s for s in read_day(path, root=repository(data_dir))} if path.exists() else {}
+    )
     last_day: dict[str, date] = {}
     for day, monitors in sorted(stats.items()):
         for monitor in monitors:
@@ -257,9 +311,24 @@ def fold_months(data_dir: Path, before: date) -> tuple[Month, ...]:
     return tuple(old)
 
 
-def read_months(path: Path) -> dict[tuple[Month, str], tuple[int, ...]]:
+def read_months(
+    path: Path, problems: list[Problem] | None = None
+) -> dict[tuple[Month, str], tuple[int, ...]]:
     """months.csv as (month, monitor) -> counts, sums and the mask of days in them."""
-    return dict(_good_rows(path, _months_row))
+    return dict(_good_rows(path, _months_row, problems))
+
+
+def check_rollups(data_dir: Path) -> list[Problem]:
+    """What the rollup files hold that no reader takes (for `upwatch check`)."""
+    problems: list[Problem] = []
+    for path in month_files(data_dir).values():
+        read_month(path, problems)
+    months, latest = rollup_dir(data_dir) / MONTHS_FILE, rollup_dir(data_dir) / LATEST_FILE
+    if os.path.lexists(months):
+        read_months(months, problems)
+    if os.path.lexists(latest):
+        read_day(latest, problems, repository(data_dir))
+    return problems
 
 
 def _months_row(row: dict[str, str]) -> tuple[tuple[Month, str], tuple[int, ...]]:

@@ -253,21 +253,33 @@ def test_agrees_with_the_raw_reader_on_random_data_in_worker_processes(tmp_path:
     )
 
 
-def test_windows_line_ends_quoted_newlines_and_empty_files(tmp_path: Path) -> None:
+def test_windows_line_ends_stray_quotes_and_empty_files(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Every row is written on one line, so a quote left open ends with its line: it costs
+    # that row's tail (and the next line, which is no row), never every row after it.
     data = tmp_path / "data"
     write_day(data, "2026-11-19", "")
     (data / "2026-11-18.csv").write_text("", encoding="utf-8")
     crlf = "2026-11-20T10:00:00Z,api,ci,up,100,200,\n2026-11-20T10:05:00Z,api,ci,up,300,200,\n"
     (data / "2026-11-20.csv").write_bytes((HEADER + crlf).replace("\n", "\r\n").encode())
-    write_day(data, "2026-11-21", '2026-11-21T13:00:00Z,api,ci,down,,,"two\nlines"\n')
+    write_day(
+        data,
+        "2026-11-21",
+        '2026-11-21T13:00:00Z,api,ci,down,,,"two\nlines"\n2026-11-21T13:05:00Z,api,ci,up,,,\n',
+    )
     result = load_history(data, NOW, NO_WINDOWS)
     assert result.days == {
         "api": {
             date(2026, 11, 20): DayStats(2, 0, 0, 0, 2, 400, 100, 300),
-            date(2026, 11, 21): DayStats(down=1),
+            date(2026, 11, 21): DayStats(up=1, down=1),
         }
     }
-    assert result.recent["api"][0].detail == "two\nlines"
+    assert result.recent["api"][0].detail == "two"
+    assert [m.rsplit("/", 1)[-1] for m in caplog.messages] == [
+        "2026-11-21.csv:3: expected 7 fields, found 1 (line skipped)"
+    ]
+    assert [s.detail for s in read_samples(data)][-2:] == ["two", ""]
 
 
 def test_no_data_folder_yet_is_an_empty_history(tmp_path: Path) -> None:

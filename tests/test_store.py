@@ -210,7 +210,9 @@ def test_a_header_without_needed_columns_is_reported(tmp_path: Path) -> None:
     path.write_text("when,who\n2026-11-23T10:05:00Z,api\n")
     problems: list[Problem] = []
     assert read_day(path, problems) == []
-    assert [(p.line, p.message) for p in problems] == [(1, "header lacks time, monitor, status")]
+    assert [(p.line, p.message) for p in problems] == [
+        (1, "header lacks time, monitor, status; not read")
+    ]
 
 
 def test_reading_a_window(tmp_path: Path) -> None:
