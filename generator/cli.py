@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import sys
@@ -13,7 +14,8 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
-from .config import load_config
+from .config import Config, Masker, load_config, resolve_secrets
+from .errors import ConfigError, IncidentError, Problem, UpwatchError, display_path
 from .store import parse_time
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -37,6 +39,53 @@ class When(click.ParamType):  # type: ignore[type-arg]
 
 
 WHEN = When()
+
+# A full disk (or quota, or file size limit) is the machine's state, not a bug: one clean line.
+DISK_FULL = {
+    errno.ENOSPC: "no space left on device",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EFBIG: "file too large",
+}
+
+
+class Upwatch(click.Group):
+    """The `upwatch` group: a disk that fills up ends any command with one line, exit 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except OSError as exc:
+            if exc.errno not in DISK_FULL:
+                raise
+            raise UpwatchError(_masker(ctx)(disk_full(exc))) from None
+
+
+def disk_full(exc: OSError) -> str:
+    """`no space left on device while writing data/2026-12-01.csv`."""
+    reason = DISK_FULL[exc.errno or 0]
+    if exc.filename is None:
+        return reason
+    return f"{reason} while writing {display_path(Path(os.fsdecode(exc.filename)))}"
+
+
+def _load(config_path: Path) -> Config:
+    """Load status.yml, and keep it for the error handler (which masks its secrets)."""
+    config = load_config(config_path)
+    click.get_current_context().find_root().ensure_object(dict)["config"] = config
+    return config
+
+
+def _masker(ctx: click.Context) -> Masker:
+    """A masker for the secrets this environment sets (build and compact may run without them)."""
+    config = ctx.ensure_object(dict).get("config")
+    if config is None:
+        return Masker()
+    names = {n for m in config.monitors for n in m.secret_names if n in os.environ}
+    usable = [m for m in config.monitors if set(m.secret_names) <= names]
+    try:
+        return resolve_secrets(usable, config.path)[1]
+    except ConfigError:  # a value the probe would refuse: mask it as it stands
+        return Masker(os.environ[n] for n in names)
 
 
 def _set_verbosity(ctx: click.Context, _param: click.Parameter, value: int) -> int:
@@ -97,7 +146,7 @@ def _now(value: datetime | None) -> datetime:
     return (value or datetime.now(UTC)).replace(microsecond=0)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Upwatch, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="upwatch")
 @verbosity_options
 def main() -> None:
@@ -127,7 +176,7 @@ def probe(
     from . import incidents, store
     from . import probe as probing
 
-    config = load_config(config_path)
+    config = _load(config_path)
     when = _now(now)
     monitors = probing.select(config, only, shard)
     location = os.environ.get("UPWATCH_LOCATION", "default")
@@ -163,7 +212,7 @@ def build(config_path: Path, out: Path | None, now: datetime | None) -> None:
     """Build the static site."""
     from . import site
 
-    config = load_config(config_path)
+    config = _load(config_path)
     site.build(config, out or config.site_dir, _now(now))
 
 
@@ -171,11 +220,25 @@ def build(config_path: Path, out: Path | None, now: datetime | None) -> None:
 @config_option
 @verbosity_options
 def check(config_path: Path) -> None:
-    """Validate status.yml and every incident file."""
-    from . import incidents
+    """Validate status.yml, every incident file and the files under data/.
 
-    config = load_config(config_path)
-    count = incidents.check(config)
+    A data file no reader takes is an error (exit 1); a line the readers skip is a warning,
+    since the page still builds without it.
+    """
+    from . import incidents, store
+
+    config = _load(config_path)
+    problems: list[Problem] = []
+    count = 0
+    try:
+        count = incidents.check(config)
+    except IncidentError as exc:
+        problems.extend(exc.problems)
+    unread, skipped = store.check_data(config.data_dir)
+    for warning in skipped:
+        log.warning("%s", store.log_text(warning))
+    if problems or unread:
+        raise UpwatchError(problems + unread)
     click.echo(
         f"{config_path}: {len(config.monitors)} monitors and {count} incident files are valid"
     )
@@ -218,7 +281,7 @@ def incident_new(
         raise click.UsageError("--maintenance needs --start and --end")
     if not maintenance and (start or end):
         raise click.UsageError("--start and --end go with --maintenance")
-    config = load_config(config_path)
+    config = _load(config_path)
     path = incidents.new(
         config,
         title,
@@ -245,7 +308,7 @@ def compact(config_path: Path, keep_days: int, now: datetime | None) -> None:
     """Roll old day files into rollups (git history keeps the originals)."""
     from . import store
 
-    config = load_config(config_path)
+    config = _load(config_path)
     store.compact(config, keep_days, _now(now))
 
 
