@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import errno
+import os
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
-from generator.cli import main
+from generator.cli import Upwatch, _load, main
 
 COMMANDS = ("probe", "build", "check", "incident", "compact", "serve", "demo")
 
@@ -124,3 +127,51 @@ def test_only_with_no_id_is_bad_usage(tmp_path: Path) -> None:
     assert code == 2
     assert "Invalid value for '--only': names no monitor id" in out
     assert not (tmp_path / "data").exists()
+
+
+def disk_group(config: Path, error: OSError) -> click.Group:
+    """An upwatch-style group whose one command loads a config, then meets this error."""
+
+    @click.group(cls=Upwatch)
+    def group() -> None:
+        """A test group."""
+
+    @group.command()
+    def write() -> None:
+        _load(config)
+        raise error
+
+    return group
+
+
+@pytest.mark.parametrize(
+    ("number", "reason"),
+    [
+        (errno.ENOSPC, "no space left on device"),
+        (errno.EDQUOT, "disk quota exceeded"),
+        (errno.EFBIG, "file too large"),
+    ],
+)
+def test_a_full_disk_is_one_line_with_secrets_masked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, number: int, reason: str
+) -> None:
+    config = tmp_path / "status.yml"
+    config.write_text(
+        "site: {title: T}\nmonitors:\n  - id: api\n    url: https://example.invalid/${TOKEN}\n"
+    )
+    monkeypatch.setenv("TOKEN", "s3cr3t-value")
+    error = OSError(number, os.strerror(number), "/var/s3cr3t-value/2026-12-01.csv")
+    result = CliRunner().invoke(disk_group(config, error), ["write"])
+    assert (result.exit_code, result.output) == (
+        1,
+        f"upwatch: {reason} while writing /var/***/2026-12-01.csv\n",
+    )
+
+
+def test_other_os_errors_are_not_taken_for_a_full_disk(tmp_path: Path) -> None:
+    config = tmp_path / "status.yml"
+    config.write_text("site: {title: T}\nmonitors: []\n")
+    error = OSError(errno.EACCES, "Permission denied", "x")
+    result = CliRunner().invoke(disk_group(config, error), ["write"])
+    assert result.exit_code == 1
+    assert result.exception is error
