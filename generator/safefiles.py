@@ -80,7 +80,7 @@ def _target(path: Path, root: Path) -> tuple[Path | None, str | None]:
     if _inside(real, root.resolve()):
         return real, None
     if not is_link:
-        return None, "outside the repository"
+        return None, "outside the repository, through a symlinked folder"
     return None, f"a symlink to a {'folder' if real.is_dir() else 'file'} outside the repository"
 
 
@@ -134,12 +134,13 @@ def _read_regular(fd: int, limit: int | None) -> bytes:
 
 def display(path: Path, root: Path) -> str:
     """A path as the user named it, relative to the working directory or root, never its target."""
-    lexical = path.parent.resolve() / path.name
+    lexical = Path(os.path.abspath(path))  # normalised without following any symlink
     for base in (Path.cwd(), root):
-        try:
-            return lexical.relative_to(base.resolve()).as_posix()
-        except ValueError:
-            continue
+        for form in (Path(os.path.abspath(base)), base.resolve()):
+            try:
+                return lexical.relative_to(form).as_posix()
+            except ValueError:
+                continue
     return str(path)
 
 
