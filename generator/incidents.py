@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from . import store
+from . import safefiles, store
 from .checks import did_you_mean
 from .config import Config, Monitor
 from .errors import IncidentError, Problem, display_path
@@ -55,6 +55,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 EARLIEST = datetime.min.replace(tzinfo=UTC)
 MARKDOWN_SPECIAL_RE = re.compile(r"[\\`*_\[\]]")  # emphasis, code spans and links
+# python-markdown slows down faster than a file grows; a story longer than this is a mistake.
+MAX_FILE_BYTES = 256 * 1024
 # How far back the probe reads samples to find streaks; an outage longer than this
 # still resolves, it only counts from this far back.
 LOOKBACK_DAYS = 1
@@ -73,18 +75,39 @@ class Change:
 # --- reading ------------------------------------------------------------------------
 
 
-def incident_paths(folder: Path) -> list[Path]:
-    """The incident files of a folder, by name (a README.md there is for people)."""
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.glob("*.md") if p.name.lower() != "readme.md")
+def incident_paths(config: Config) -> tuple[list[Path], list[Problem]]:
+    """The readable incident files by name, and a problem for each file refused.
+
+    A README.md there is for people. A symlink out of the repository, a FIFO or a device
+    is refused without being opened.
+    """
+    paths, problems = [], []
+    for path in sorted(config.incidents_dir.glob("*.md")):
+        if path.name.lower() == "readme.md":
+            continue
+        reason = safefiles.refusal(path, config.root)
+        if reason is None:
+            paths.append(path)
+        else:
+            problems.append(Problem(safefiles.display(path, config.root), None, reason))
+    return paths, problems
+
+
+def read_bytes(path: Path, config: Config) -> bytes:
+    """An incident file's bytes, through safefiles and under the size limit."""
+    try:
+        return safefiles.read_bytes(path, config.root, MAX_FILE_BYTES)
+    except safefiles.TooLargeError as exc:
+        raise safefiles.UnsafeFileError(f"{exc} for an incident file") from None
 
 
 def read_file(path: Path, config: Config) -> tuple[Incident | None, list[Problem]]:
     """One incident file and its problems."""
-    where = display_path(path, config.root)
+    where = safefiles.display(path, config.root)
     try:
-        data = path.read_bytes()
+        data = read_bytes(path, config)
+    except safefiles.UnsafeFileError as exc:
+        return None, [Problem(where, None, str(exc))]
     except OSError as exc:
         return None, [Problem(where, None, f"cannot read: {exc.strerror or exc}")]
     try:
@@ -97,18 +120,22 @@ def read_file(path: Path, config: Config) -> tuple[Incident | None, list[Problem
 
 def load(config: Config, strict: bool = True) -> list[Incident]:
     """Every incident file, newest first; strict raises on any problem, else warns and skips."""
-    incidents, problems = [], []
-    for path in incident_paths(config.incidents_dir):
+    paths, refused = incident_paths(config)
+    incidents, problems = [], list(refused)
+    if not strict:
+        for problem in refused:
+            log.warning("%s", problem)
+    for path in paths:
         incident, found = read_file(path, config)
         if found and not strict:
             for problem in found:
                 log.warning("%s", problem)
-            log.warning("%s: skipped until it is fixed", display_path(path, config.root))
+            log.warning("%s: skipped until it is fixed", safefiles.display(path, config.root))
         problems.extend(found)
         if incident is not None and not found:
             incidents.append(incident)
     if strict and problems:
-        raise IncidentError(problems)
+        raise IncidentError(sorted(problems, key=lambda p: p.path))
     return sorted(incidents, key=lambda i: (i.begins or EARLIEST, i.id), reverse=True)
 
 
@@ -157,7 +184,7 @@ def free_path(folder: Path, day: date, title: str) -> Path:
     """incidents/YYYY-MM-DD-slug.md, with -2, -3 ... when the name is taken."""
     base = f"{day.isoformat()}-{slug(title)}"
     path, number = folder / f"{base}.md", 1
-    while path.exists():
+    while path.exists() or path.is_symlink():  # a broken link is a taken name too
         number += 1
         path = folder / f"{base}-{number}.md"
     return path
@@ -256,7 +283,7 @@ def update_monitor(
         i for i in incidents if i.auto and not i.is_maintenance and i.monitors[:1] == (monitor.id,)
     ]
     decision = plan(found, owned, series, monitor.success_threshold)
-    changes = [c for i, at in decision.resolve if (c := resolve(i, at, now, monitor.id))]
+    changes = [c for i, at in decision.resolve if (c := resolve(config, i, at, now, monitor.id))]
     # An open auto incident that lists this monitor second, or a broken file that looks like
     # one, already speaks for it: a second incident would only repeat it.
     others = [i for i in incidents if i.auto and i.is_open and monitor.id in i.monitors[1:]]
@@ -265,11 +292,13 @@ def update_monitor(
     return changes
 
 
-def resolve(incident: Incident, at: datetime, now: datetime, monitor_id: str) -> Change | None:
+def resolve(
+    config: Config, incident: Incident, at: datetime, now: datetime, monitor_id: str
+) -> Change | None:
     """Mark an auto incident resolved, re-reading it first so a person's edits are kept."""
     try:
-        text = incident.path.read_bytes().decode("utf-8")  # as it is, line endings too
-    except (OSError, UnicodeDecodeError):
+        text = read_bytes(incident.path, config).decode("utf-8")  # as it is, line endings too
+    except (OSError, ValueError):  # UnsafeFileError and UnicodeDecodeError are ValueErrors
         return None
     fresh, problems = read(text, incident.path)
     if fresh is None or problems or not (fresh.is_open and fresh.auto):
@@ -321,16 +350,16 @@ def as_markdown_text(text: str) -> str:
 def broken_claims(config: Config, good: set[Path]) -> set[str]:
     """Monitors that a broken file which looks like an open auto incident speaks for."""
     claimed: set[str] = set()
-    for path in incident_paths(config.incidents_dir):
+    for path in incident_paths(config)[0]:
         if path not in good:
-            claimed.update(_claims(path))
+            claimed.update(_claims(path, config))
     return claimed
 
 
-def _claims(path: Path) -> list[str]:
+def _claims(path: Path, config: Config) -> list[str]:
     """The monitors of a file's front matter when it reads as an open auto incident."""
     try:
-        source, _ = locate(path.read_text(encoding="utf-8"))
+        source, _ = locate(read_bytes(path, config).decode("utf-8"))
         if source is None:
             return []
         raw, _ = parse_yaml("\n".join(["", *source.lines[1 : source.front_end]]), str(path))

@@ -7,9 +7,12 @@ way back to the site's top ("" or "../"), so links work under any base path.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import hashlib
 import html
+import logging
+import os
 import re
 import traceback
 from collections.abc import Callable, Iterator
@@ -22,15 +25,17 @@ from zoneinfo import ZoneInfo
 
 import markdown
 from jinja2 import (
+    BaseLoader,
     Environment,
-    FileSystemLoader,
     StrictUndefined,
     TemplateError,
+    TemplateNotFound,
     TemplateSyntaxError,
 )
+from jinja2.loaders import split_template_path
 from markupsafe import Markup
 
-from . import charts, status
+from . import charts, safefiles, status
 from .config import Config
 from .errors import Problem, UpwatchError, display_path
 from .incidents import Incident
@@ -39,12 +44,18 @@ from .store import format_time
 if TYPE_CHECKING:
     from .site import Files, Summary
 
+log = logging.getLogger(__name__)
+
 ASSETS = "assets"
 PAST_DAYS = 14
 SAFE_SCHEMES = {"", "http", "https", "mailto"}
-# A hand-edited incident or day file may hold these; one would make a page or the feed invalid.
+# A hand-edited incident or day file, or a config value, may hold these; one would make a page,
+# the feed or a badge invalid.
 NONCHARACTERS = "".join(f"{chr(p + 0xFFFE)}{chr(p + 0xFFFF)}" for p in range(0, 0x110000, 0x10000))
-FORBIDDEN_RE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef{NONCHARACTERS}]")
+# A lone surrogate (YAML's "\ud800") cannot even be encoded as UTF-8.
+FORBIDDEN_RE = re.compile(
+    f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef{NONCHARACTERS}]"
+)
 URL_NOISE_RE = re.compile(r"[\x00-\x20\x7f]")  # browsers strip or ignore these in a URL
 
 
@@ -64,10 +75,18 @@ def pages(config: Config, summary: Summary) -> Files:
             charts=charts.monitor_charts(state, summary.now),
         )
     for incident in summary.incidents:
+        warn_plain_text(incident, config)
         files[f"incidents/{incident.id}.html"] = _page(
             env, "incident.html", "../", incident=incident
         )
     return files
+
+
+def warn_plain_text(incident: Incident, config: Config) -> None:
+    """Say when an incident's Markdown is shown as written because it would render too slowly."""
+    if any(too_costly(text) for text in (incident.body, *(u.text for u in incident.updates))):
+        where = safefiles.display(incident.path, config.root)
+        log.warning("%s: too complex to render as Markdown in time; shown as plain text", where)
 
 
 def _page(env: Environment, name: str, root: str, **context: Any) -> bytes:
@@ -94,7 +113,7 @@ def environment(config: Config, summary: Summary) -> Environment:
         autoescape=True,
         finalize=printable,
         undefined=StrictUndefined,
-        loader=FileSystemLoader(config.templates_dir),
+        loader=SafeLoader(config.templates_dir, templates_root(config)),
         trim_blocks=True,
         lstrip_blocks=True,
     )
@@ -216,10 +235,70 @@ def assets(config: Config) -> Files:
 
 
 def _assets(config: Config) -> Iterator[tuple[str, bytes]]:
-    folder = config.templates_dir / ASSETS
-    for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
-        if path.is_file():
-            yield path.relative_to(folder).as_posix(), path.read_bytes()
+    folder, root = config.templates_dir / ASSETS, templates_root(config)
+    for path in template_files(folder):
+        yield path.relative_to(folder).as_posix(), _read(path, root)
+
+
+# --- template files --------------------------------------------------------------------
+
+
+def templates_root(config: Config) -> Path:
+    """What template files may link into: the repository for its site_templates/.
+
+    The built-in templates are their own root, so a checkout's links there stay usable.
+    """
+    own = config.root / "site_templates"
+    return config.root if config.templates_dir == own else config.templates_dir
+
+
+def template_files(folder: Path) -> Iterator[Path]:
+    """Every file and symlink below a folder, by name; symlinked folders are not entered."""
+    for top, folders, names in os.walk(folder):
+        base = Path(top)
+        folders.sort()
+        links = [name for name in folders if (base / name).is_symlink()]
+        yield from (base / name for name in sorted([*names, *links]))
+
+
+def template_problems(config: Config) -> list[Problem]:
+    """A problem for each template or asset that is not a regular file inside the repository."""
+    root = templates_root(config)
+    found = ((path, safefiles.refusal(path, root)) for path in template_files(config.templates_dir))
+    problems = [Problem(safefiles.display(path, root), None, why) for path, why in found if why]
+    return sorted(problems)
+
+
+def _read(path: Path, root: Path) -> bytes:
+    try:
+        return safefiles.read_bytes(path, root)
+    except (safefiles.UnsafeFileError, OSError) as exc:
+        raise UpwatchError([Problem(safefiles.display(path, root), None, str(exc))]) from None
+
+
+class SafeLoader(BaseLoader):
+    """Jinja templates from one folder, read only when they are regular files inside root."""
+
+    def __init__(self, folder: Path, root: Path) -> None:
+        self.folder = folder
+        self.root = root
+
+    def get_source(
+        self, environment: Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        path = self.folder.joinpath(*split_template_path(template))
+        if not (path.exists() or path.is_symlink()):
+            raise TemplateNotFound(template)
+        data = _read(path, self.root)
+        try:
+            source = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            where = safefiles.display(path, self.root)
+            raise UpwatchError(
+                [Problem(where, line, "not UTF-8 text (save it as UTF-8)")]
+            ) from None
+        return source, str(path), lambda: True  # one environment serves one build
 
 
 # --- incident Markdown -----------------------------------------------------------------
@@ -266,6 +345,8 @@ class _EscapeHtml(markdown.Extension):
 @functools.lru_cache(maxsize=512)  # the page and the feed show the same text
 def render_markdown(text: str, allow_html: bool = False) -> Markup:
     """Incident Markdown as HTML; raw HTML escaped unless the site allows it."""
+    if too_costly(text):
+        return Markup("<pre>{}</pre>").format(text)
     extensions: list[markdown.Extension | str] = ["sane_lists"]
     if not allow_html:
         extensions.append(_EscapeHtml())
@@ -274,3 +355,64 @@ def render_markdown(text: str, allow_html: bool = False) -> Markup:
     except RecursionError:  # lists or quotes nested past Python's limit: show the text as is
         return Markup("<pre>{}</pre>").format(text)
     return Markup(html)
+
+
+# --- the cost of Markdown --------------------------------------------------------------
+#
+# python-markdown does work that grows faster than the text: each bracket scans to its
+# match (or to the end of its block), each split of a block copies the rest of it, each
+# inline match rebuilds its block's text, and the list of blocks shifts for every block.
+# The weights are nanoseconds per step, measured with markdown 3.11 on hostile inputs and
+# rounded up; a text estimated over COST_PER_CHAR per character is shown as written, so an
+# incident file of MAX_FILE_BYTES renders in about 2 s at worst, whatever it holds.
+
+BLOCK_SPLIT_RE = re.compile(r"\n[ \t]*\n")
+SPLITTING_LINE_RE = re.compile(r"^ {0,3}(?:=+|-+|(?:[-*_][ \t]*){3,})[ \t]*$", re.MULTILINE)
+INLINE_RE = re.compile(r"[\\`*_<>&!#()\[\]\"']")
+BRACKET_RE = re.compile(r"[\[\]()]")
+QUOTE_RE = re.compile(r"[\"']")
+PER_CHAR, PER_BLOCK, PER_BLOCK_PAIR = 1200, 25_000, 0.5
+PER_SPLIT, PER_INLINE, PER_SCAN = 15, 0.4, 170
+COST_PER_CHAR = 8000
+
+
+@functools.lru_cache(maxsize=512)
+def too_costly(text: str) -> bool:
+    """Whether python-markdown would take far longer than linear time on this text."""
+    return markdown_cost(text) > COST_PER_CHAR * max(len(text), 1)
+
+
+def markdown_cost(text: str) -> float:
+    """An upper estimate, in nanoseconds, of python-markdown's work on a text (linear time)."""
+    blocks = BLOCK_SPLIT_RE.split(text)
+    cost = PER_CHAR * len(text) + PER_BLOCK_PAIR * len(blocks) ** 2
+    for block in blocks:
+        splits = len(SPLITTING_LINE_RE.findall(block))
+        inline = len(INLINE_RE.findall(block))
+        cost += PER_BLOCK + len(block) * (PER_SPLIT * splits + PER_INLINE * inline)
+        cost += PER_SCAN * bracket_scans(block)
+    return cost
+
+
+def bracket_scans(block: str) -> int:
+    """Characters python-markdown's link patterns scan: from each [ to its ], from ]( to )."""
+    size = len(block)
+    quotes = [m.start() for m in QUOTE_RE.finditer(block)]
+    brackets: list[int] = []
+    parens: list[tuple[int, bool]] = []
+    scanned = 0
+    for match in BRACKET_RE.finditer(block):
+        at, char = match.start(), match.group()
+        if char == "[":
+            brackets.append(at)
+        elif char == "]":
+            scanned += at - brackets.pop() if brackets else 0
+        elif char == "(":
+            parens.append((at, at > 0 and block[at - 1] == "]"))
+        elif parens:
+            start, link = parens.pop()
+            # A quote inside a link's parentheses makes it look for a title to the block's end.
+            quoted = bisect.bisect_left(quotes, start) < bisect.bisect_left(quotes, at)
+            scanned += (size - start if quoted else at - start) if link else 0
+    unclosed = [*brackets, *(start for start, link in parens if link)]
+    return scanned + sum(size - start for start in unclosed)

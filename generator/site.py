@@ -4,14 +4,24 @@
 
 A failed build raises before anything is written, and files go to a temporary folder that
 replaces the output folder only once complete, so a broken build never leaves half a site.
+The swap keeps the output folder in place at every instant where the system can exchange
+two folders in one step (Linux); elsewhere a build killed between its two renames leaves
+the previous site beside it, and the next build puts it back first. Temporary folders live
+in `.upwatch-tmp/` beside the output, which .gitignore lists.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import errno
 import functools
 import http.server
 import logging
+import os
+import re
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -19,11 +29,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from . import api, badges, feed, render, status, store
 from . import incidents as incidents_mod
 from .config import Config, Monitor, load_config
-from .errors import Problem, UpwatchError, display_path
+from .errors import IncidentError, Problem, UpwatchError, display_path
 from .incidents import Incident
 from .status import Day
 
@@ -31,6 +42,9 @@ log = logging.getLogger(__name__)
 
 Files = dict[str, bytes]
 REPLACES = "cannot build here: the site replaces this whole folder, and it holds"
+WORK = ".upwatch-tmp"  # beside the output folder, for the build being written and the old site
+LEGACY_RE = re.compile(r"^-(old-\d+|[a-z0-9_]{8})$")  # what earlier versions left: .site-xxxxxxxx
+AT_FDCWD, RENAME_EXCHANGE = -100, 2
 
 
 @dataclass(frozen=True)
@@ -92,6 +106,7 @@ class Summary:
 def build(config: Config, out: Path, now: datetime) -> None:
     """Build the whole site into `out`."""
     started = time.perf_counter()
+    recover(out)
     check_out(config, out)
     incidents = load_incidents(config)
     windows = incidents_mod.maintenance_windows(incidents)
@@ -118,8 +133,18 @@ def check_out(config: Config, out: Path) -> None:
 
 
 def load_incidents(config: Config) -> list[Incident]:
-    """Every incident and maintenance file, newest first; a broken file is an IncidentError."""
-    return incidents_mod.load(config, strict=True)
+    """Every incident and maintenance file, newest first; broken files or templates stop it.
+
+    Templates are checked here too, so that one error lists every problem of both.
+    """
+    refused = render.template_problems(config)
+    try:
+        incidents = incidents_mod.load(config, strict=True)
+    except IncidentError as exc:
+        raise IncidentError([*exc.problems, *refused]) from None
+    if refused:
+        raise UpwatchError(refused)
+    return incidents
 
 
 def summarize(
@@ -183,28 +208,90 @@ def render_all(config: Config, summary: Summary) -> Files:
 def write_site(files: Files, out: Path) -> None:
     """Write files to a fresh folder beside `out`, then swap it in."""
     out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fresh = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    work = out.parent / WORK
+    work.mkdir(parents=True, exist_ok=True)
+    fresh = Path(tempfile.mkdtemp(prefix=f"{out.name}.new-{os.getpid()}-", dir=work))
     try:
         for name, content in files.items():
             target = fresh / name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(content)
         fresh.chmod(0o755)
-        _swap(fresh, out)
+        swap(fresh, out, work)
     finally:
         shutil.rmtree(fresh, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            work.rmdir()  # only when empty: a concurrent build may still be using it
 
 
-def _swap(fresh: Path, out: Path) -> None:
-    """Replace `out` by `fresh` with two renames (the old site is removed after)."""
+def swap(fresh: Path, out: Path, work: Path) -> None:
+    """Put `fresh` in place of `out`; the old site ends in `fresh` (exchange) or is removed."""
     if not out.exists():
         fresh.rename(out)
-        return
-    old = out.with_name(f".{out.name}-old-{time.monotonic_ns()}")
-    out.rename(old)
-    fresh.rename(out)
+    elif not exchange(fresh, out):
+        old = work / f"{out.name}.old"
+        out.rename(old)  # killed right after this, the next build's recover() puts it back
+        fresh.rename(out)
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def recover(out: Path) -> None:
+    """Undo what a killed build left: the old site put back, its temporary folders removed."""
+    out = out.resolve()
+    work = out.parent / WORK
+    old = work / f"{out.name}.old"
+    if old.is_dir() and not out.exists():
+        old.rename(out)
+        log.warning("%s: put back the site an interrupted build had moved aside", display_path(out))
     shutil.rmtree(old, ignore_errors=True)
+    for stale in work.glob(f"{out.name}.new-*"):
+        pid = stale.name.removeprefix(f"{out.name}.new-").partition("-")[0]
+        if not (pid.isdigit() and _alive(int(pid))):
+            shutil.rmtree(stale, ignore_errors=True)
+    for legacy in out.parent.glob(f".{out.name}-*"):
+        if LEGACY_RE.match(legacy.name.removeprefix(f".{out.name}")) and not legacy.is_symlink():
+            shutil.rmtree(legacy, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        work.rmdir()
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process with this id runs (its build may still be writing)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one step (Linux renameat2); False where the system cannot."""
+    renameat2 = _renameat2()
+    if renameat2 is None:
+        return False
+    if renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EPERM):
+        return False  # a file system or sandbox without it: fall back to two renames
+    raise OSError(code, os.strerror(code), str(b))
+
+
+@functools.cache
+def _renameat2() -> Any:
+    """glibc's renameat2, or None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    function = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if function is not None:
+        function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p]
+        function.argtypes += [ctypes.c_uint]
+        function.restype = ctypes.c_int
+    return function
 
 
 # --- serve ---------------------------------------------------------------------------
