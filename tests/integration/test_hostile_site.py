@@ -230,5 +230,7 @@ def test_damaged_day_files_show_the_same_figures_after_compaction(tmp_path: Path
         main, ["compact", "--config", str(root / "status.yml"), "--keep-days", "5", "--now", NOW]
     )
     assert result.exit_code == 0, result.output
-    assert not list(data.glob("2026-10-*.csv"))
+    # The day with merge markers was not read in full: compact keeps it, and says so.
+    assert "2026-10-06.csv: kept as a day file" in result.output
+    assert [p.name for p in data.glob("2026-10-*.csv")] == ["2026-10-06.csv"]
     assert build() == before
