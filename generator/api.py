@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 Json = dict[str, Any]
 INCIDENT_LIMIT = 50
+SURROGATE_RE = re.compile("[\ud800-\udfff]")  # a lone one (YAML allows "\ud800") is no UTF-8
 
 
 def files(config: Config, summary: Summary) -> Files:
@@ -64,7 +65,9 @@ def files(config: Config, summary: Summary) -> Files:
 
 
 def dump(value: Json) -> bytes:
-    return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode()
+    """JSON as UTF-8; a lone surrogate is shown as \ufffd, as on the pages."""
+    text = json.dumps(value, indent=2, ensure_ascii=False)
+    return (SURROGATE_RE.sub("\ufffd", text) + "\n").encode()
 
 
 def iso(t: datetime | None) -> str | None:

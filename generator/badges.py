@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 from . import status
+from .render import printable
 
 if TYPE_CHECKING:
     from .site import Files, MonitorState, Summary
@@ -58,6 +59,7 @@ def text_width(text: str) -> int:
 
 def badge(label: str, value: str, colour: str) -> bytes:
     """A flat two-part badge with its text as <title> for screen readers and tooltips."""
+    label, value = printable(label), printable(value)  # controls are not allowed in XML
     left, right = text_width(label) + 12, text_width(value) + 12
     total = left + right
     title = escape(f"{label}: {value}")

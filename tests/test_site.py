@@ -524,3 +524,39 @@ def test_a_broken_template_is_reported_with_its_line(
     code, output = build(config)
     assert (code, output) == (1, message + "\n")
     assert not (tmp_path / "site").exists()
+
+
+# Every code point XML 1.0 forbids, and some it discourages, as YAML escapes.
+UNWANTED = [
+    "\\0",
+    "\\x01",
+    "\\b",
+    "\\x1b",
+    "\\x7f",
+    "\\x85",
+    "\\x9f",
+    "\\ud800",
+    "\\ufffe",
+    "\\uffff",
+]
+
+
+def test_every_badge_is_well_formed_xml_whatever_the_monitor_name(tmp_path: Path) -> None:
+    lines = ["site:", "  title: Badges", "monitors:"]
+    for n, code in enumerate(UNWANTED):
+        lines += [f"  - id: m{n}", f'    name: "a{code}b & <c>"', f"    url: https://m{n}.invalid/"]
+    config = tmp_path / "status.yml"
+    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    append_samples(tmp_path / "data", [Sample(NOW, "m0", "ci", "up", 100, 200)])
+    code, output = build(config)
+    assert code == 0, output
+    badges = sorted((tmp_path / "site/badges").glob("*.svg"))
+    assert len(badges) == 2 * len(UNWANTED)
+    svg = "{http://www.w3.org/2000/svg}"
+    for path in badges:
+        root = ElementTree.parse(path).getroot()  # raises on a character XML forbids
+        title = root.find(f"{svg}title").text or ""  # type: ignore[union-attr]
+        if "uptime" not in path.name:
+            assert re.fullmatch(r"a(\ufffd|\x85)b & <c>: (operational|no data)", title), title
+    for path in (tmp_path / "site/api").rglob("*.json"):
+        json.loads(path.read_bytes().decode("utf-8"))  # a lone surrogate would not encode
