@@ -117,11 +117,36 @@ def run(config: Config, monitors: Sequence[Monitor], now: datetime, location: st
     )
     started = time.perf_counter()
     slots = Slots(defaults.per_host, defaults.concurrency)
+    allow_open_files(2 * defaults.concurrency + 64)  # in flight, kept idle, and the rest
     with masked_library_logs(masker):
         results = asyncio.run(probe_all(resolved, slots, masker, monitors))
     log.debug("probed %d monitors in %.2f s", len(results), time.perf_counter() - started)
     when = now.astimezone(UTC).replace(microsecond=0)
     return [r.sample(m.id, when, location) for m, r in zip(monitors, results, strict=True)]
+
+
+def allow_open_files(needed: int) -> None:
+    """Raise the soft limit on open files toward `needed`, as far as the hard limit allows.
+
+    macOS starts at 256 and many Linux desktops at 1024; past it every connect fails with
+    'too many open files', which would be a false down.
+    """
+    try:
+        import resource
+    except ImportError:  # Windows has no such limit
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY or soft >= needed:
+        return
+    wanted = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    if wanted < needed:
+        log.warning(
+            "at most %d open files (ulimit -n): lower defaults.concurrency, or false downs "
+            "may follow",
+            wanted,
+        )
 
 
 def worst_case(monitors: Sequence[Monitor], per_host: int, concurrency: int) -> float:

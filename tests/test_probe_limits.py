@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -193,3 +195,30 @@ def test_the_log_line_names_no_host(caplog: pytest.LogCaptureFixture) -> None:
     run([http("http://127.0.0.1:9/", id="closed", timeout=0.5)])
     assert re.fullmatch(r"1 monitor, .* at worst", caplog.records[0].getMessage())
     assert "127.0.0.1" not in caplog.records[0].getMessage()
+
+
+OPEN_FILES = """
+import logging, resource, sys
+from generator import probe
+logging.basicConfig(level=logging.WARNING, format="%(message)s")
+resource.setrlimit(resource.RLIMIT_NOFILE, (64, int(sys.argv[1])))
+probe.allow_open_files(1000)
+print(resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+"""
+
+
+@pytest.mark.parametrize(
+    ("hard", "soft", "warning"),
+    [
+        (4096, "1000", ""),
+        (300, "300", "at most 300 open files (ulimit -n): lower defaults.concurrency"),
+    ],
+)
+def test_the_open_files_limit_is_raised_for_the_connections_a_run_needs(
+    hard: int, soft: str, warning: str
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", OPEN_FILES, str(hard)], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == soft
+    assert warning in done.stderr and bool(warning) == bool(done.stderr.strip())
