@@ -15,6 +15,7 @@ from xml.etree import ElementTree
 
 import pytest
 from click.testing import CliRunner
+from localserver import LocalServer, Reply
 from quality import validate_html
 
 from generator.cli import main
@@ -234,3 +235,140 @@ def test_damaged_day_files_show_the_same_figures_after_compaction(tmp_path: Path
     assert "2026-10-06.csv: kept as a day file" in result.output
     assert [p.name for p in data.glob("2026-10-*.csv")] == ["2026-10-06.csv"]
     assert build() == before
+
+
+# --- allow_html: people's Markdown is trusted, nothing else is (item 23) ------------------
+
+EVIL = "<script id=evil>1</script>"
+TRUSTED_CONFIG = """\
+site:
+  title: '{xss} Status'
+  description: '</title><script id=evil>3</script>'
+  allow_html: {allow}
+defaults: {{timeout: 2, retries: 0, failure_threshold: 1}}
+monitors:
+  - id: script
+    name: '<script id=evil>4</script>'
+    description: '<img id=evil src=x onerror=alert(5)> javascript:alert(6)'
+    url: {url}/script
+    expect: {{json: {{status: UP}}}}
+  - id: link
+    name: "x' onclick='alert(7)"
+    url: {url}/link
+    expect: {{json: {{status: UP}}}}
+  - id: image
+    name: Image
+    url: {url}/image
+    expect: {{json: {{status: UP}}}}
+"""
+# What a person wrote: raw HTML and a javascript: link pass with allow_html, as documented.
+TRUSTED_INCIDENT = """\
+---
+title: '<script id=evil>9</script> "><img id=evil src=x onerror=alert(10)>'
+status: identified
+monitors: [script]
+started: 2026-11-01T03:00:00Z
+---
+Story with <b class="human">trusted markup</b> and [a human link](javascript:void(0)).
+"""
+PROBED = {  # what each endpoint answers: its text goes into a sample's detail
+    "/script": EVIL,
+    "/link": "[x](javascript:alert('evil'))",
+    "/image": "<img id=evil src=x onerror=alert(1)>",
+}
+
+
+@pytest.fixture(scope="module", params=[False, True], ids=["escaped", "allow_html"])
+def modes(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A site probed from hostile endpoints and built with allow_html false, then true."""
+    root = tmp_path_factory.mktemp("modes")
+    (root / "incidents").mkdir()
+    (root / "incidents" / "2026-11-01-person.md").write_text(TRUSTED_INCIDENT)
+    with LocalServer() as server:
+        for path, value in PROBED.items():
+            server.route(path, Reply.json({"status": value}))
+        allow = "true" if request.param else "false"
+        xss = XSS.replace("'", "''")
+        (root / "status.yml").write_text(
+            TRUSTED_CONFIG.format(xss=xss, allow=allow, url=server.url("").rstrip("/"))
+        )
+        config = str(root / "status.yml")
+        probed = CliRunner().invoke(main, ["probe", "--config", config, "--now", NOW])
+        assert probed.exit_code == 0, probed.output
+    assert len(list((root / "incidents").glob("*-is-down.md"))) == 3
+    built = CliRunner().invoke(main, ["build", "--config", config, "--now", NOW])
+    assert built.exit_code == 0, built.output
+    return root / "site"
+
+
+def unsafe(markup: list[tuple[str, dict[str, str | None]]]) -> list[object]:
+    """Elements and attributes that would run or load something, but the site's own."""
+    found: list[object] = []
+    for tag, attrs in markup:
+        found += [(tag, name) for name in attrs if name.startswith("on")]
+        if attrs.get("id") == "evil" or tag in ("iframe", "object", "embed"):
+            found.append((tag, attrs))
+        if tag == "script" and not (attrs.get("src") or "").split("?")[0].endswith("live.js"):
+            found.append((tag, attrs))
+        if tag == "img" and not (attrs.get("src") or "").split("?")[0].endswith("favicon.svg"):
+            found.append((tag, attrs))
+        for name in ("href", "src"):
+            if urlsplit(attrs.get(name) or "").scheme not in ("", "https"):
+                found.append((tag, attrs))
+    return found
+
+
+def html_tags(text: str) -> list[tuple[str, dict[str, str | None]]]:
+    parser = Tags()
+    parser.feed(text)
+    return parser.tags
+
+
+TRUSTED = [("b", {"class": "human"}), ("a", {"href": "javascript:void(0)"})]
+
+
+def test_only_a_persons_markdown_passes_and_only_with_allow_html(modes: Path) -> None:
+    allowed = "allow_html: true" in (modes.parent / "status.yml").read_text()
+    for page in pages(modes):
+        found = unsafe(tags(page))
+        # With allow_html the person's javascript: link is all that passes, wherever the
+        # story shows (its page, the index, the monitor's page).
+        assert found == ([TRUSTED[1]] * len(found) if allowed else []), (page, found)
+    person = tags(modes / "incidents" / "2026-11-01-person.html")
+    assert all(element in person for element in TRUSTED) == allowed
+    # The probed texts stand on the incident pages as text, in both modes.
+    probed = "".join(p.read_text() for p in (modes / "incidents").glob("*-is-down.html"))
+    assert "&lt;script id=evil&gt;1&lt;/script&gt;" in probed
+    assert "[x](javascript:alert('evil'))" in probed  # as text, not a link
+    assert "&lt;img id=evil src=x onerror=alert(1)&gt;" in probed
+
+
+def test_the_feed_passes_only_a_persons_markdown_too(modes: Path) -> None:
+    allowed = "allow_html: true" in (modes.parent / "status.yml").read_text()
+    atom = "{http://www.w3.org/2005/Atom}"
+    for entry in ElementTree.parse(modes / "feed.atom").getroot().iter(f"{atom}entry"):
+        title = entry.findtext(f"{atom}title") or ""
+        markup = html_tags(entry.findtext(f"{atom}content") or "")
+        found = unsafe(markup)
+        if allowed and "onerror=alert(10)" in title:  # the person's incident, title as text
+            assert found == [TRUSTED[1]], found
+        else:
+            assert found == [], (title, found)
+
+
+@pytest.mark.parametrize("allow", ["false", "true"])
+def test_a_hostile_file_name_is_a_located_error_in_both_modes(tmp_path: Path, allow: str) -> None:
+    (tmp_path / "status.yml").write_text(f"site: {{title: T, allow_html: {allow}}}\nmonitors: []\n")
+    (tmp_path / "incidents").mkdir()
+    name = '2026-11-01-"><script>alert(1)<\\script>.md'
+    (tmp_path / "incidents" / name).write_text(TRUSTED_INCIDENT.replace("[script]", "[]"))
+    result = CliRunner().invoke(
+        main, ["build", "--config", str(tmp_path / "status.yml"), "--now", NOW]
+    )
+    assert result.exit_code == 1
+    assert "file name must be YYYY-MM-DD-slug.md" in result.output
+    assert not (tmp_path / "site").exists()
+
+
+def test_pages_are_valid_html_in_both_modes(modes: Path) -> None:
+    assert validate_html(pages(modes)) == []
