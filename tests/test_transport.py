@@ -373,7 +373,7 @@ def test_1xx_then_a_close_is_no_final_response(script: bytes) -> None:
         with pytest.raises(transport.NoFinalResponse, match="1xx answer without a final"):
             asyncio.run(fetch(server.url()))
         [sample] = probe_all(http(server.url()))
-    assert (sample.status, sample.code) == ("down", None)
+    assert outcome(sample) == ("down", None, "1xx answer without a final response")
 
 
 def test_more_1xx_than_the_limit_is_no_final_response_at_once() -> None:
@@ -392,7 +392,7 @@ def test_1xx_until_the_deadline_says_why_on_the_timeout() -> None:
             asyncio.run(fetch_within(server.url(), 0.5))
         [sample] = probe_all(http(server.url(), timeout=0.5))
     assert any(isinstance(c, transport.NoFinalResponse) for c in causes(caught.value))
-    assert sample.status == "down"
+    assert outcome(sample) == ("down", None, "1xx answer, then no final response within 0.5 s")
 
 
 def test_1xx_then_a_final_response_is_that_response() -> None:
