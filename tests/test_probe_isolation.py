@@ -23,7 +23,7 @@ from localserver import LocalServer, Reply, closed_port
 from generator import probe
 from generator.cli import main
 from generator.config import Config, Defaults, Expect, Masker, Monitor, Site
-from generator.store import Sample
+from generator.store import Sample, read_day
 from generator.verdict import Result
 
 NOW = datetime(2026, 11, 23, 10, 5, 0, tzinfo=UTC)
@@ -271,6 +271,8 @@ def test_a_weird_status_code_is_written_and_read_back(server: LocalServer, tmp_p
     server.route("/weird", Reply(999))
     rows = probe_cli(tmp_path, f"  - {{id: weird, url: '{server.url('/weird')}'}}\n")
     assert [(r["status"], r["code"]) for r in rows] == [("down", "999")]
+    [sample] = read_day(tmp_path / "data" / "2026-11-23.csv")
+    assert outcome(sample) == ("down", 999, "HTTP 999: not a valid status code")
 
 
 def test_an_error_no_handler_expects_is_a_masked_down_sample(
