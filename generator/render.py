@@ -368,7 +368,7 @@ def render_markdown(text: str, allow_html: bool = False) -> Markup:
 
 BLOCK_SPLIT_RE = re.compile(r"\n[ \t]*\n")
 SPLITTING_LINE_RE = re.compile(r"^ {0,3}(?:=+|-+|(?:[-*_][ \t]*){3,})[ \t]*$", re.MULTILINE)
-INLINE_RE = re.compile(r"[\\`*_<>&!#()\[\]\"']")
+INLINE_RE = re.compile(r"[\\`*_<>&!#\[]")  # what can start an inline match
 BRACKET_RE = re.compile(r"[\[\]()]")
 QUOTE_RE = re.compile(r"[\"']")
 PER_CHAR, PER_BLOCK, PER_BLOCK_PAIR = 1200, 25_000, 0.5

@@ -36,15 +36,18 @@ class TooLargeError(UnsafeFileError):
     def __init__(self, size: int, limit: int) -> None:
         self.size = size
         self.limit = limit
-        super().__init__(f"{size_text(size)} is over the {size_text(limit)} limit")
+        shown = size_text(size)
+        if shown == size_text(limit):  # just over: rounding would hide the difference
+            shown = f"{size:,} bytes"
+        super().__init__(f"{shown} is over the {size_text(limit)} limit")
 
 
 def size_text(size: int) -> str:
-    """A byte count as a person reads it: 512 bytes, 256 KB, 2.0 MB."""
+    """A byte count as a person reads it: 512 bytes, 256 KB, 2.9 KB, 2.0 MB."""
     if size < 1024:
         return f"{size} bytes"
     if size < 1024 * 1024:
-        return f"{size / 1024:.0f} KB"
+        return f"{size / 1024:.1f}".removesuffix(".0") + " KB"
     return f"{size / (1024 * 1024):.1f} MB"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -572,3 +573,57 @@ def test_new_refuses_unknown_monitors_and_an_empty_title(
 )
 def test_file_names_from_titles(config: Config, title: str, name: str) -> None:
     assert incidents.new(config, title, [], None, None, t("2026-06-19T15:57:00Z")).name == name
+
+
+# --- files that are not regular files inside the repository --------------------------
+
+
+def test_unsafe_incident_files_are_problems_and_never_opened(
+    config: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(config.root)
+    folder = config.incidents_dir
+    folder.mkdir()
+    (folder / "2026-06-19-c.md").write_text(OPEN)
+    (tmp_path.parent / "outside.md").write_text(OPEN)
+    (folder / "2026-06-19-a.md").symlink_to(tmp_path.parent / "outside.md")
+    os.mkfifo(folder / "2026-06-19-b.md")  # opening it would block
+    os.mkfifo(folder / "README.md")  # a README is for people: skipped, not reported
+    (folder / "2026-06-19-d.md").symlink_to("2026-06-19-c.md")  # inside: fine
+    paths, refused = incidents.incident_paths(config)
+    assert [p.name for p in paths] == ["2026-06-19-c.md", "2026-06-19-d.md"]
+    assert [str(p) for p in refused] == [
+        "incidents/2026-06-19-a.md: a symlink to a file outside the repository",
+        "incidents/2026-06-19-b.md: a FIFO, not a regular file",
+    ]
+    with pytest.raises(IncidentError) as caught:
+        incidents.load(config)
+    assert caught.value.problems == refused
+
+
+def test_lenient_load_warns_about_unsafe_files(
+    config: Config, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(config.root)
+    config.incidents_dir.mkdir()
+    (config.incidents_dir / "2026-06-19-c.md").write_text(OPEN)
+    (config.incidents_dir / "2026-06-19-z.md").symlink_to("/dev/zero")
+    with caplog.at_level(logging.WARNING):
+        assert [i.id for i in incidents.load(config, strict=False)] == ["2026-06-19-c"]
+    assert caplog.messages == [
+        "incidents/2026-06-19-z.md: a symlink to a file outside the repository"
+    ]
+
+
+def test_an_incident_file_over_256_kb_is_refused(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(config.root)
+    config.incidents_dir.mkdir()
+    path = config.incidents_dir / "2026-06-19-long.md"
+    path.write_text(OPEN + "x" * incidents.MAX_FILE_BYTES)
+    assert [str(p) for p in incidents.read_file(path, config)[1]] == [
+        "incidents/2026-06-19-long.md: 256.2 KB is over the 256 KB limit for an incident file"
+    ]
+    path.write_text(OPEN + "x" * (incidents.MAX_FILE_BYTES - len(OPEN.encode())))
+    assert incidents.read_file(path, config)[1] == []

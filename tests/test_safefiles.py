@@ -122,14 +122,22 @@ def test_the_limit_refuses_a_larger_file(repo: Path) -> None:
     path = repo / "incidents" / "big.md"
     path.write_bytes(b"x" * 3000)
     assert read_bytes(path, repo, limit=3000) == b"x" * 3000
-    with pytest.raises(TooLargeError, match=r"^3 KB is over the 2 KB limit$") as caught:
+    with pytest.raises(TooLargeError, match=r"^2.9 KB is over the 2 KB limit$") as caught:
         read_bytes(path, repo, limit=2048)
     assert (caught.value.size, caught.value.limit) == (3000, 2048)
+    with pytest.raises(TooLargeError, match=r"^3,000 bytes is over the 2.9 KB limit$"):
+        read_bytes(path, repo, limit=2999)
 
 
 @pytest.mark.parametrize(
     ("size", "text"),
-    [(0, "0 bytes"), (1023, "1023 bytes"), (256 * 1024, "256 KB"), (2 * 1024 * 1024, "2.0 MB")],
+    [
+        (0, "0 bytes"),
+        (1023, "1023 bytes"),
+        (3000, "2.9 KB"),
+        (256 * 1024, "256 KB"),
+        (2 * 1024 * 1024, "2.0 MB"),
+    ],
 )
 def test_size_text(size: int, text: str) -> None:
     assert size_text(size) == text

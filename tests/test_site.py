@@ -11,10 +11,11 @@ from xml.etree import ElementTree
 
 import pytest
 from click.testing import CliRunner
+from markupsafe import Markup
 
 from generator.cli import main
 from generator.config import load_config
-from generator.render import render_markdown
+from generator.render import bracket_scans, render_markdown, too_costly
 from generator.store import Sample, append_samples
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -560,3 +561,46 @@ def test_every_badge_is_well_formed_xml_whatever_the_monitor_name(tmp_path: Path
             assert re.fullmatch(r"a(\ufffd|\x85)b & <c>: (operational|no data)", title), title
     for path in (tmp_path / "site/api").rglob("*.json"):
         json.loads(path.read_bytes().decode("utf-8"))  # a lone surrogate would not encode
+
+
+# --- the Markdown cost guard ------------------------------------------------------------
+
+ORDINARY = [
+    "We saw errors on the [API](https://api.example/status) and *retried*.\n\n" * 2500,
+    "- item with [a link](https://x.example/) and `code`\n" * 4000,
+    "2026-01-01 10:00 [INFO] GET /api -> 200 (12 ms)\n" * 300,
+    "One [stray bracket, then a long paragraph. " + "words " * 20_000,
+    "# Heading\n\nText.\n\n---\n\n> quoted\n\n    code\n" * 2000,
+]
+PATHOLOGICAL = [
+    "[" * 12_000 + "]" * 12_000,
+    "[" * 24_000,
+    "![" * 12_000,
+    "[a](" * 6_000,
+    '[a](b"c) ' * 3_000,
+    "a\n=\n" * 20_000,
+    "- - -\n" * 15_000,
+    "\\\\" * 60_000,
+]
+
+
+@pytest.mark.parametrize("text", ORDINARY, ids=["story", "list", "log", "stray", "blocks"])
+def test_ordinary_markdown_is_rendered(text: str) -> None:
+    assert not too_costly(text)
+    assert not render_markdown(text).startswith("<pre>")
+
+
+@pytest.mark.parametrize(
+    "text",
+    PATHOLOGICAL,
+    ids=["nested", "open", "images", "links", "titles", "setext", "rules", "escapes"],
+)
+def test_markdown_that_would_take_superlinear_time_is_shown_as_text(text: str) -> None:
+    assert too_costly(text)
+    assert render_markdown(text, allow_html=True) == Markup("<pre>{}</pre>").format(text)
+
+
+def test_the_guard_counts_what_the_link_patterns_scan() -> None:
+    assert bracket_scans("[a](b) [c]") == 2 + 2 + 2
+    assert bracket_scans("[[[x") == 4 + 3 + 2  # each [ scans to the end of its block
+    assert bracket_scans('[a](b"c) and more') == 2 + (17 - 3)  # a title looks to the end
