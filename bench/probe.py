@@ -1,10 +1,11 @@
 """Probe benchmarks (SPEC "Numbers to reach"): print wall time, peak memory and what servers saw.
 
-    python bench/probe.py [--runs 3] [--concurrency 200,500,1000] [--only many,host,hang]
+    python bench/probe.py [--runs 3] [--concurrency default,200,500,1000] [--only many,host,hang]
 
 (a) many: `upwatch probe` over 1,000 HTTP monitors spread over 100 local host:port pairs that
     answer every request after 200 ms: wall time and peak RSS of the whole command, once per
-    `defaults.concurrency` value given (targets <= 1.2 s and <= 150 MB).
+    `defaults.concurrency` value given; the targets (<= 1.2 s, <= 150 MB) hold for the
+    built-in default, the other values are there to choose it.
 (b) host: 200 monitors on ONE host:port answering in 200 ms: the most connections the server
     saw open at once and the most requests it had in flight (target <= `per_host`), every
     sample up, and the ms figures the samples hold (close to 200: waiting for a slot is not
@@ -39,8 +40,10 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from localserver import HOST, Reply, read_request, send  # noqa: E402
 
+from generator.config import Defaults  # noqa: E402
+
 NOW = "2026-11-23T10:05:00Z"
-PER_HOST = 6  # the built-in defaults.per_host
+PER_HOST = Defaults.per_host
 
 
 @dataclass
@@ -167,26 +170,34 @@ def probe_once(config: Path) -> Run:
     return Run(wall, cpu, usage.ru_maxrss / 1024, out[-1] if out else "", rows)  # RSS in KiB
 
 
-def bench_many(concurrencies: list[int], runs: int) -> bool:
-    """(a) 1,000 monitors over 100 host:port pairs, once per concurrency value."""
+def bench_many(concurrencies: list[str], runs: int) -> bool:
+    """(a) 1,000 monitors over 100 host:port pairs, once per concurrency value.
+
+    The targets are judged on the built-in default ("default": no concurrency key); the
+    other values are figures for choosing that default.
+    """
     good = True
     with tempfile.TemporaryDirectory() as tmp, Servers(100, 0.2) as servers:
         urls = [f"http://{HOST}:{servers.ports[i % 100]}/m{i}" for i in range(1000)]
         for concurrency in concurrencies:
-            config = write_config(Path(tmp), urls, f"concurrency: {concurrency}")
+            default = concurrency == "default"
+            setting = "" if default else f"concurrency: {int(concurrency)}"
+            config = write_config(Path(tmp), urls, setting)
             figures = [probe_once(config) for _ in range(runs)]
             walls = sorted(f.wall for f in figures)
             peak = max(f.peak_mb for f in figures)
             cpu = min(f.cpu for f in figures)
             up = min(sum(r["status"] == "up" for r in f.rows) for f in figures)
+            name = f"the default ({Defaults.concurrency})" if default else concurrency
             print(
-                f"(a) 1000 monitors over 100 host:port pairs (200 ms), concurrency "
-                f"{concurrency}: best {walls[0]:.2f} s, median {statistics.median(walls):.2f} s "
+                f"(a) 1000 monitors over 100 host:port pairs (200 ms), concurrency {name}: "
+                f"best {walls[0]:.2f} s, median {statistics.median(walls):.2f} s "
                 f"(all: {', '.join(f'{w:.2f}' for w in walls)}), {cpu:.2f} s CPU at best, "
-                f"{peak:.0f} MB peak, "
-                f"{up}/1000 up (target <= 1.2 s, <= 150 MB)"
+                f"{peak:.0f} MB peak, {up}/1000 up"
+                + (" (target <= 1.2 s, <= 150 MB)" if default else "")
             )
-            good = good and walls[0] <= 1.2 and peak <= 150 and up == 1000
+            met = walls[0] <= 1.2 and peak <= 150 if default else True
+            good = good and met and up == 1000
     return good
 
 
@@ -228,13 +239,17 @@ def bench_hang(timeout: float, healthy: int) -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs of (a) per concurrency value")
-    parser.add_argument("--concurrency", default="200,500,1000", help="values for (a)")
+    parser.add_argument(
+        "--concurrency",
+        default="default,200,500,1000",
+        help="values for (a); default: the built-in",
+    )
     parser.add_argument("--only", default="many,host,hang", help="which benchmarks to run")
     args = parser.parse_args()
     which = set(args.only.split(","))
     good = True
     if "many" in which:
-        concurrencies = [int(c) for c in args.concurrency.split(",")]
+        concurrencies = args.concurrency.split(",")
         good = bench_many(concurrencies, args.runs) and good
     if "host" in which:
         good = bench_one_host(200) and good
