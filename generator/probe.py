@@ -430,7 +430,8 @@ async def judged(
 def first_request(client: httpx.AsyncClient, monitor: Monitor) -> httpx.Request:
     """The monitor's request with the client's default headers, but never its cookies."""
     headers = httpx.Headers(client.headers)
-    headers.update(dict(monitor.headers))
+    # Values go out as UTF-8, as servers decode them (httpx would take ASCII only).
+    headers.update({name.encode(): value.encode() for name, value in monitor.headers})
     return httpx.Request(
         monitor.method,
         monitor.url,
