@@ -118,7 +118,7 @@ def run(config: Config, monitors: Sequence[Monitor], now: datetime, location: st
     started = time.perf_counter()
     slots = Slots(defaults.per_host, defaults.concurrency)
     allow_open_files(2 * defaults.concurrency + 64)  # in flight, kept idle, and the rest
-    with masked_library_logs(masker):
+    with masked_library_logs(masker), masker.guard():
         results = asyncio.run(probe_all(resolved, slots, masker, monitors))
     log.debug("probed %d monitors in %.2f s", len(results), time.perf_counter() - started)
     when = now.astimezone(UTC).replace(microsecond=0)
