@@ -225,10 +225,10 @@ def check(config_path: Path) -> None:
     A data file no reader takes is an error (exit 1); a line the readers skip is a warning,
     since the page still builds without it.
     """
-    from . import incidents, store
+    from . import incidents, render, store
 
     config = _load(config_path)
-    problems: list[Problem] = []
+    problems: list[Problem] = render.template_problems(config)
     count = 0
     try:
         count = incidents.check(config)

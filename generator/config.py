@@ -55,7 +55,7 @@ class Defaults:
     failure_threshold: int = 2
     success_threshold: int = 2
     severity: str = "major"
-    concurrency: int = 200
+    concurrency: int = 500
     per_host: int = 6
     incident_on_degraded: bool = False
 

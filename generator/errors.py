@@ -12,6 +12,7 @@ Each carries a list of `Problem`s so that every problem is reported at once, one
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -64,12 +65,14 @@ class PublishError(UpwatchError):
 
 
 def display_path(path: Path, root: Path | None = None) -> str:
-    """Show a path relative to the working directory (or root) when it lies below it."""
+    """A path as the user named it, relative to the working directory (or root), never a link's target."""
+    lexical = Path(os.path.abspath(path))  # normalised without following any symlink
     for base in (Path.cwd(), root):
         if base is None:
             continue
-        try:
-            return str(path.resolve().relative_to(base.resolve()))
-        except ValueError:
-            continue
+        for form in (Path(os.path.abspath(base)), base.resolve()):
+            try:
+                return lexical.relative_to(form).as_posix()
+            except ValueError:
+                continue
     return str(path)

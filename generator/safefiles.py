@@ -13,6 +13,8 @@ import os
 import stat
 from pathlib import Path
 
+from .errors import display_path
+
 __all__ = [
     "TooLargeError",
     "UnsafeFileError",
@@ -137,14 +139,7 @@ def _read_regular(fd: int, limit: int | None) -> bytes:
 
 def display(path: Path, root: Path) -> str:
     """A path as the user named it, relative to the working directory or root, never its target."""
-    lexical = Path(os.path.abspath(path))  # normalised without following any symlink
-    for base in (Path.cwd(), root):
-        for form in (Path(os.path.abspath(base)), base.resolve()):
-            try:
-                return lexical.relative_to(form).as_posix()
-            except ValueError:
-                continue
-    return str(path)
+    return display_path(path, root)
 
 
 def regular_files(folder: Path, pattern: str, root: Path) -> tuple[list[Path], list[str]]:

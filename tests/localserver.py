@@ -311,7 +311,7 @@ async def send(reply: Reply, request: Request, writer: asyncio.StreamWriter) -> 
     if request.headers.get("connection", "").lower() == "close":
         headers["Connection"] = "close"
     reason = REASONS.get(reply.status, "Status")
-    head = f"HTTP/1.1 {reply.status} {reason}\r\n"
+    head = f"HTTP/1.1 {reply.status:03d} {reason}\r\n"
     head += "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
     writer.write(head.encode("latin-1"))
     if request.method != "HEAD":

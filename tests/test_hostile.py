@@ -421,7 +421,7 @@ def test_impossible_values_and_names_in_data_are_skipped_with_their_line(tmp_pat
         "data/2026-11-20.csv:3: ms must be a whole number from 0 to 86400000, not '99999999999'"
         " (line skipped)",
         "data/2026-11-20.csv:4: ms must be a whole number from 0 to 86400000, not 'abc' (line skipped)",
-        "data/2026-11-20.csv:5: code must be an HTTP status from 100 to 599, not '2000' (line skipped)",
+        "data/2026-11-20.csv:5: code must be an HTTP status from 100 to 999, not '2000' (line skipped)",
     ):
         assert line in shown.splitlines()
     api = json.loads((tmp_path / "site" / "api" / "monitors" / "api.json").read_text())

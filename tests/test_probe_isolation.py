@@ -267,12 +267,23 @@ def test_a_redirect_to_a_port_out_of_range_is_a_down_sample_and_others_are_kept(
     ]
 
 
-def test_a_weird_status_code_is_written_and_read_back(server: LocalServer, tmp_path: Path) -> None:
-    server.route("/weird", Reply(999))
+@pytest.mark.parametrize(
+    ("code", "column", "detail"),
+    [
+        (999, "999", "HTTP 999: not a valid status code"),
+        # h11 takes no status line below 100 (`HTTP/1.1 099`) as an answer at all
+        (99, "", "not an HTTP response"),
+        (0, "", "not an HTTP response"),
+    ],
+)
+def test_a_weird_status_code_is_written_and_read_back(
+    server: LocalServer, tmp_path: Path, code: int, column: str, detail: str
+) -> None:
+    server.route("/weird", Reply(code))
     rows = probe_cli(tmp_path, f"  - {{id: weird, url: '{server.url('/weird')}'}}\n")
-    assert [(r["status"], r["code"]) for r in rows] == [("down", "999")]
+    assert [(r["status"], r["code"]) for r in rows] == [("down", column)]
     [sample] = read_day(tmp_path / "data" / "2026-11-23.csv")
-    assert outcome(sample) == ("down", 999, "HTTP 999: not a valid status code")
+    assert outcome(sample) == ("down", int(column) if column else None, detail)
 
 
 def test_an_error_no_handler_expects_is_a_masked_down_sample(

@@ -162,7 +162,7 @@ def test_the_worst_case_of_the_run_is_logged_at_the_start(
     run([http(slow.url(f"/m{i}"), id=f"m{i}", timeout=2.0) for i in range(13)])
     first = caplog.records[0].getMessage()
     assert first == (
-        "13 monitors, at most 200 requests at once and 6 per host:port: done within 6 s at worst"
+        "13 monitors, at most 500 requests at once and 6 per host:port: done within 6 s at worst"
     )
 
 
