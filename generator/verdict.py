@@ -207,6 +207,10 @@ def explain(exc: BaseException, host: str) -> str:
         return "invalid request (check the url and headers)"
     if isinstance(exc, httpx.UnsupportedProtocol):
         return "unsupported URL scheme"
+    if isinstance(exc, httpx.ProxyError):
+        # httpcore says "407 Proxy Authentication Required": keep the number, not the phrase
+        code = str(exc)[:3]
+        return f"proxy refused the tunnel (HTTP {code})" if code.isdigit() else "proxy error"
     if isinstance(exc, httpx.DecodingError):
         return "body could not be decoded"
     if isinstance(exc, httpx.ConnectError):

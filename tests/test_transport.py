@@ -514,7 +514,7 @@ def test_a_proxy_that_refuses_makes_the_monitor_down(
         no_proxies.setenv("HTTPS_PROXY", refusing.url)
         [sample] = probe_all(http(f"https://refused.test:{server.port}/"))
         assert refusing.targets() == [f"refused.test:{server.port}"]
-    assert sample.status == "down"
+    assert (sample.status, sample.detail) == ("down", "proxy refused the tunnel (HTTP 407)")
 
 
 @pytest.mark.parametrize(
