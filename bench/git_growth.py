@@ -21,9 +21,12 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from generator import incidents, publish, rollup, store
-from generator.config import load_config
-from generator.store import Sample
+from generator import publish
+from generator.config.read import load_config
+from generator.incidents import files as incidents
+from generator.store import days as store
+from generator.store import rollup
+from generator.store.days import Sample
 
 START = datetime(2026, 11, 1, 0, 0, tzinfo=UTC)
 STEP = timedelta(minutes=5)

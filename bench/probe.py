@@ -40,7 +40,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from localserver import HOST, Reply, read_request, send  # noqa: E402
 
-from generator.config import Defaults  # noqa: E402
+from generator.config.read import Defaults  # noqa: E402
 
 NOW = "2026-11-23T10:05:00Z"
 PER_HOST = Defaults.per_host

@@ -14,9 +14,9 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
-from .config import Config, Masker, load_config, resolve_secrets
+from .config.read import Config, Masker, load_config, resolve_secrets
 from .errors import ConfigError, IncidentError, Problem, UpwatchError, display_path
-from .store import parse_time
+from .store.days import parse_time
 
 F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("upwatch")
@@ -173,8 +173,9 @@ def probe(
     push: bool,
 ) -> None:
     """Check monitors, append samples, open and resolve incidents."""
-    from . import incidents, store
-    from . import probe as probing
+    from .incidents import files as incidents
+    from .probe import engine as probing
+    from .store import days as store
 
     config = _load(config_path)
     when = _now(now)
@@ -210,7 +211,7 @@ def probe(
 @verbosity_options
 def build(config_path: Path, out: Path | None, now: datetime | None) -> None:
     """Build the static site."""
-    from . import site
+    from .site import build as site
 
     config = _load(config_path)
     site.build(config, out or config.site_dir, _now(now))
@@ -225,7 +226,9 @@ def check(config_path: Path) -> None:
     A data file no reader takes is an error (exit 1); a line the readers skip is a warning,
     since the page still builds without it.
     """
-    from . import incidents, render, store
+    from .incidents import files as incidents
+    from .site import html as render
+    from .store import days as store
 
     config = _load(config_path)
     problems: list[Problem] = render.template_problems(config)
@@ -275,7 +278,7 @@ def incident_new(
     now: datetime | None,
 ) -> None:
     """Open a new incident (or maintenance) file, ready to edit."""
-    from . import incidents
+    from .incidents import files as incidents
 
     if maintenance and not (start and end):
         raise click.UsageError("--maintenance needs --start and --end")
@@ -306,7 +309,7 @@ def incident_new(
 @verbosity_options
 def compact(config_path: Path, keep_days: int, now: datetime | None) -> None:
     """Roll old day files into rollups (git history keeps the originals)."""
-    from . import store
+    from .store import days as store
 
     config = _load(config_path)
     store.compact(config, keep_days, _now(now))
@@ -318,7 +321,7 @@ def compact(config_path: Path, keep_days: int, now: datetime | None) -> None:
 @verbosity_options
 def serve(config_path: Path, port: int) -> None:
     """Build, serve on 127.0.0.1 and rebuild on change."""
-    from . import site
+    from .site import build as site
 
     site.serve(load_config(config_path), port)
 
@@ -335,6 +338,6 @@ def serve(config_path: Path, port: int) -> None:
 @verbosity_options
 def demo(out: Path | None, no_serve: bool, port: int) -> None:
     """A complete demo site on built-in data: no network, no config."""
-    from . import demo as demo_mod
+    from .commands import demo as demo_mod
 
     demo_mod.run(out, serve=not no_serve, port=port)

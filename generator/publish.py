@@ -31,12 +31,12 @@ from pathlib import Path
 
 import git
 
-from .config import Config, Masker, resolve_secrets
+from .config.read import Config, Masker, resolve_secrets
 from .errors import ConfigError, Problem, PublishError, display_path
-from .incident_check import read
-from .incident_file import patch, render
-from .incidents import Change
-from .store import Sample, format_time, sample_key
+from .incidents.files import Change
+from .incidents.model import patch, render
+from .incidents.validate import read
+from .store.days import Sample, format_time, sample_key
 
 log = logging.getLogger(__name__)
 

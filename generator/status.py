@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
-from .incidents import Incident
-from .outages import Window, inside
-from .store import Sample
+from .incidents.files import Incident
+from .incidents.outages import Window, inside
+from .store.days import Sample
 
 OPERATIONAL = "operational"
 DEGRADED = "degraded_performance"

@@ -230,9 +230,15 @@ class LocalServer:
     async def _shutdown(self) -> None:
         if self._server:
             self._server.close()
-        for task in list(self._tasks):
+        # A connection accepted just now has its handler scheduled but not started: let it
+        # start (and register) so that cancelling it closes its socket.
+        await asyncio.sleep(0)
+        # Every task of this loop: handlers, and accepts still in their TLS handshake.
+        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in others:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*others, return_exceptions=True)
+        await asyncio.sleep(0)  # let the transports' close callbacks run before the loop stops
 
     def _next_reply(self, path: str) -> Reply:
         with self._lock:
@@ -260,7 +266,9 @@ class LocalServer:
         except (OSError, ssl.SSLError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
             pass
         except asyncio.CancelledError:
-            pass  # stop() ends hanging answers; re-raising makes asyncio log a traceback
+            # stop() ends hanging answers; re-raising makes asyncio log a traceback. Abort:
+            # a TLS close would wait for the client's close_notify after the loop has stopped.
+            writer.transport.abort()
         finally:
             self._tasks.discard(task)
             writer.close()

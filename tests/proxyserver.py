@@ -75,9 +75,17 @@ class ProxyServer:
     async def _shutdown(self) -> None:
         if self._server:
             self._server.close()
-        for task in list(self._tasks):
+        # A connection accepted just now has its handler scheduled but not started: let it
+        # start (and register) so that cancelling it closes its socket.
+        await asyncio.sleep(0)
+        # Every task of this loop: handlers, and accepts still in their TLS handshake.
+        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in others:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*others, return_exceptions=True)
+        if self._server:
+            await self._server.wait_closed()
+        await asyncio.sleep(0)  # let the transports' close callbacks run before the loop stops
 
     def _record(self, proxied: Proxied) -> None:
         with self._lock:
@@ -100,6 +108,8 @@ class ProxyServer:
         finally:
             self._tasks.discard(task)
             writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
 
     async def _http(
         self, first: bytes, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
@@ -183,3 +193,5 @@ async def _pipe(
         await asyncio.gather(*both, return_exceptions=True)
     finally:
         up_writer.close()
+        with contextlib.suppress(Exception):
+            await up_writer.wait_closed()

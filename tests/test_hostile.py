@@ -19,10 +19,10 @@ from click.testing import CliRunner
 from localserver import Certificates, LocalServer, Reply
 
 from generator.cli import main
-from generator.config import Masker
-from generator.render import render_markdown
+from generator.config.read import Masker
+from generator.site.html import render_markdown
 from generator.status import format_uptime
-from generator.store import read_day
+from generator.store.days import read_day
 
 HEADER = "time,monitor,location,status,ms,code,detail\n"
 

@@ -11,11 +11,12 @@ from pathlib import Path
 import git
 import pytest
 
-from generator import publish, store
-from generator.config import load_config
+from generator import publish
+from generator.config.read import load_config
 from generator.errors import PublishError
-from generator.incidents import Change
-from generator.store import Sample
+from generator.incidents.files import Change
+from generator.store import days as store
+from generator.store.days import Sample
 
 T0 = datetime(2026, 11, 23, 10, 5, tzinfo=UTC)
 STATUS_YML = """\

@@ -18,10 +18,12 @@ from pathlib import Path
 import pytest
 from localserver import LocalServer, Reply
 
-from generator import incidents, publish, store
-from generator.config import load_config
+from generator import publish
+from generator.config.read import load_config
 from generator.errors import PublishError
-from generator.store import Sample
+from generator.incidents import files as incidents
+from generator.store import days as store
+from generator.store.days import Sample
 
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 SECRET = "s3cr3t-token-value"

@@ -14,7 +14,7 @@ import yaml
 from click.testing import CliRunner
 
 from generator.cli import main
-from generator.config import load_config
+from generator.config.read import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"

@@ -15,9 +15,9 @@ import pytest
 from click.testing import CliRunner
 from localserver import LocalServer, Reply
 
-from generator import store
 from generator.cli import main
-from generator.incidents import Incident, parse
+from generator.incidents.files import Incident, parse
+from generator.store import days as store
 
 MIDNIGHT = datetime(2026, 6, 20, tzinfo=UTC)
 UP, DOWN, HANG = Reply(200, "ok"), Reply(503, "unavailable"), Reply.hang()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from quality import axe_audit, describe, validate_html
-from test_site import write_repo
+from site_repo import write_repo
 
 from generator.cli import main
 

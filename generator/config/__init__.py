@@ -1,0 +1,4 @@
+"""Reads status.yml into frozen values.
+
+Takes the config file; gives `Config` (or every problem at once) and the secrets masker.
+"""

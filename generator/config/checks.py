@@ -1,0 +1,235 @@
+"""Checks for values read from YAML, collecting every problem as `path:line: key: message`."""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import ipaddress
+import math
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ..errors import Problem
+from .yamlfile import LineDict, LineList
+
+HOST_RE = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_.-]{0,251}[A-Za-z0-9_])?\.?$")
+DOMAIN_RE = re.compile(
+    r"^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$"
+)
+SECRET_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+MASK = "***"
+SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+MIN_SECRET = 6  # characters: masking a shorter value would blank ordinary words
+
+
+class Checker:
+    """Collects problems while reading one mapping at a time."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+        self.problems: list[Problem] = []
+
+    def add(self, line: int | None, key: str, message: str) -> None:
+        self.problems.append(Problem(self.where, line or None, f"{key}: {message}"))
+
+    def mapping(self, value: Any, key: str, line: int | None, known: Iterable[str]) -> LineDict:
+        """Check that value is a mapping with only known keys; return it (or an empty one)."""
+        if value is None:
+            value = LineDict()
+            value.key_lines = {}
+        if not isinstance(value, LineDict):
+            self.add(line, key, f"must be a mapping, not {kind(value)}")
+            empty = LineDict()
+            empty.key_lines = {}
+            return empty
+        known = list(known)
+        for name in value:
+            if name not in known:
+                tip = did_you_mean(name, known)
+                self.add(value.key_lines[name], join(key, name), f"unknown key{tip}")
+        return value
+
+    def get(
+        self,
+        data: LineDict,
+        key: str,
+        name: str,
+        check: Callable[[Any], str | None],
+        default: Any,
+    ) -> Any:
+        """Read data[name] through check (returns an error text or None)."""
+        if name not in data:
+            return default
+        value = data[name]
+        error = check(value)
+        if error:
+            self.add(data.key_lines.get(name, data.line), join(key, name), error)
+            return default
+        return value
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """A ' (did you mean 'x'?)' hint when a close choice exists, else nothing."""
+    hint = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean '{hint[0]}'?)" if hint else ""
+
+
+def join(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
+
+
+def kind(value: Any) -> str:
+    if value is None:
+        return "empty"
+    return {
+        LineDict: "a mapping",
+        LineList: "a list",
+        str: "text",
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+    }.get(type(value), type(value).__name__)
+
+
+def text(value: Any) -> str | None:
+    return None if isinstance(value, str) else f"must be text, not {kind(value)}"
+
+
+def words(value: Any) -> str | None:
+    """Text that shows as a heading or a link, so it must not be blank."""
+    if not isinstance(value, str):
+        return f"must be text, not {kind(value)}"
+    return None if value.strip() else "must not be empty"
+
+
+def flag(value: Any) -> str | None:
+    return None if isinstance(value, bool) else f"must be true or false, not {kind(value)}"
+
+
+def whole(low: int, high: int | None = None) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        if isinstance(value, float):
+            return f"must be a whole number, not {value:g}"
+        if isinstance(value, bool) or not isinstance(value, int):
+            return f"must be a whole number, not {kind(value)}"
+        if value < low or (high is not None and value > high):
+            span = f"from {low} to {high}" if high is not None else f"{low} or more"
+            return f"must be {span}, not {value}"
+        return None
+
+    return check
+
+
+def positive(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f"must be a number of seconds, not {kind(value)}"
+    if not math.isfinite(value):
+        return f"must be a finite number of seconds, not {value}"
+    return None if value > 0 else f"must be greater than 0, not {value}"
+
+
+def one_of(*choices: str) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        if value in choices:
+            return None
+        tip = did_you_mean(str(value), choices)
+        return f"must be one of {', '.join(choices)}, not {value!r}{tip}"
+
+    return check
+
+
+def timezone(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return f"must be a time zone name such as Europe/Berlin, not {kind(value)}"
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"unknown time zone {value!r} (use a name such as UTC or Europe/Berlin)"
+    return None
+
+
+def url_part(url: str, at: int) -> str:
+    """Where in a URL template the text at `at` lands: literal, userinfo, path, query or fragment.
+
+    A ${NAME} that opens the URL stands for the whole URL or its base, and one in the host
+    or port for a host the user means as written: both are "literal".
+    """
+    scheme, opening = SCHEME_RE.match(url), SECRET_RE.match(url)
+    if at == 0:
+        return "literal"
+    if scheme:
+        authority_end = _first_of(url, "/?#", scheme.end())
+        userinfo_end = url.rfind("@", scheme.end(), authority_end)
+        if at < authority_end:
+            return "userinfo" if at < userinfo_end else "literal"
+    elif opening:  # "${BASE}/path": the placeholder holds scheme and host
+        authority_end = opening.end()
+    else:
+        return "literal"
+    query = _first_of(url, "?#", authority_end)
+    fragment = _first_of(url, "#", authority_end)
+    if at < query:
+        return "path"
+    return "query" if at < fragment else "fragment"
+
+
+def _first_of(text: str, chars: str, start: int) -> int:
+    """The index of the first of chars in text from start, or len(text)."""
+    found = [i for i in (text.find(ch, start) for ch in chars) if i >= 0]
+    return min(found, default=len(text))
+
+
+def http_url(value: Any) -> str | None:
+    """An http(s) URL that can be requested once its ${NAME}s are filled in."""
+    if not isinstance(value, str):
+        return f"must be text, not {kind(value)}"
+    shown = SECRET_RE.sub(MASK, value)
+    if SECRET_RE.match(value):  # "${HEALTH_URL}" or "${BASE}/health": judged at probe time
+        return None if not any(ch.isspace() for ch in value) else f"is not a URL: {shown!r}"
+    if not re.match(r"^https?://[^/\s]+", value):
+        return f"must start with http:// or https:// and name a host, not {shown!r}"
+    try:  # a ${NAME} may stand for a host or a port: "1" fits both
+        parts = urlsplit(SECRET_RE.sub("1", value))
+        port = parts.port
+    except ValueError as exc:
+        return f"is not a valid URL ({exc}): {shown!r}"
+    if not parts.hostname or port == 0 or any(ch.isspace() for ch in parts.netloc):
+        return f"must name a host (and a port from 1 to 65535), not {shown!r}"
+    return None
+
+
+def site_url(value: Any) -> str | None:
+    """The page's own address: it goes into the feed as written, so only URL characters."""
+    error = http_url(value)
+    if error is None and re.search(r'[\s"<>\\^`{|}]', value):
+        return f"must be a plain URL such as https://status.acme.com, not {value!r}"
+    return error
+
+
+def host(value: Any) -> str | None:
+    """A bare host name or IP address, for tcp monitors."""
+    if not isinstance(value, str):
+        return f"must be text, not {kind(value)}"
+    with contextlib.suppress(ValueError):
+        ipaddress.ip_address(value)
+        return None
+    if HOST_RE.match(value):
+        return None
+    hint = ""
+    if "://" in value:
+        hint = " (a tcp monitor takes a bare host; an http monitor takes url)"
+    elif ":" in value:
+        hint = " (put the port in port)"
+    return f"must be a host name or IP address such as db.example.com, not {value!r}{hint}"
+
+
+def domain(value: Any) -> str | None:
+    """A domain name as GitHub Pages takes it in a CNAME file."""
+    if not isinstance(value, str):
+        return f"must be text, not {kind(value)}"
+    if not DOMAIN_RE.match(value):
+        return f"must be a bare domain name such as status.acme.com, not {value!r}"
+    return None

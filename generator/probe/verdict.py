@@ -1,0 +1,270 @@
+"""Verdicts on one probe attempt: judge a response, or explain a failure in a few words.
+
+    judge(monitor, response, body, ms, expires, masker) -> Result (up, degraded or down)
+    explain(exc, host) -> "connection refused", "DNS lookup failed for x.invalid", ...
+    timed_out(exc, timeout) -> "timeout after 10 s"
+    after_redirect(hop, reason) -> "after redirect to http://host/x: connection refused"
+
+Reasons are short and never hold raw bytes from the other end. Values quoted from a body are
+masked before they are shortened, so a cut can never leave part of a secret showing; the
+probe masks the whole reason once more before it goes anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import ssl
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from ..config.read import Masker, Monitor
+from ..store.days import Sample
+from .transport import NoFinalResponse
+
+MIN_STATUS, MAX_STATUS = 100, 599  # what RFC 9110 defines; h11 passes any three digits
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """The outcome of checking one monitor (a Sample without time, monitor and location)."""
+
+    status: str  # up | degraded | down
+    ms: int | None = None
+    code: int | None = None
+    detail: str = ""
+
+    def sample(self, monitor: str, time: datetime, location: str) -> Sample:
+        return Sample(time, monitor, location, self.status, self.ms, self.code, self.detail)
+
+    def __str__(self) -> str:
+        parts = [self.status]
+        if self.ms is not None:
+            parts.append(f"{self.ms} ms")
+        if self.code is not None and not self.detail.startswith("HTTP "):
+            parts.append(f"HTTP {self.code}")
+        return " ".join([*parts, self.detail]).rstrip()
+
+
+def down(detail: str, ms: int | None = None, code: int | None = None) -> Result:
+    return Result("down", ms, code, detail)
+
+
+# --- judging a response ----------------------------------------------------------------
+
+
+def judge(
+    monitor: Monitor,
+    response: httpx.Response,
+    body: bytes,
+    ms: int,
+    expires: datetime | None,
+    masker: Masker | None = None,
+    cut: bool = False,
+) -> Result:
+    """Down on the first unmet expectation; degraded when slow or the certificate is close.
+
+    `cut` says the body went on past what was read: expectations are judged on the part read,
+    and a reason says so when that part is why they fail.
+    """
+    code = response.status_code
+    problem = body_problem(monitor, response, body, masker or Masker(), cut)
+    if problem:
+        return down(problem, ms, code)
+    notes = []
+    if expires is not None:
+        days = (expires - datetime.now(UTC)).total_seconds() / 86400
+        if days < 0:
+            return down(f"certificate expired on {expires:%Y-%m-%d}", ms, code)
+        if days < monitor.cert_expiry_days:
+            notes.append(f"certificate expires in {_days(days)}")
+    return timed(monitor, ms, code, notes)
+
+
+def timed(monitor: Monitor, ms: int, code: int | None = None, notes: Iterable[str] = ()) -> Result:
+    """Up, or degraded when slower than degraded_ms or when notes say why."""
+    notes = list(notes)
+    if ms > monitor.degraded_ms:
+        notes.append(f"slow: {ms} ms > {monitor.degraded_ms} ms")
+    if notes:
+        return Result("degraded", ms, code, "; ".join(notes))
+    return Result("up", ms, code)
+
+
+def body_problem(
+    monitor: Monitor, response: httpx.Response, body: bytes, masker: Masker, cut: bool = False
+) -> str | None:
+    """What the status or body fails to meet, or None when every expectation holds."""
+    expect = monitor.expect
+    code = response.status_code
+    if not MIN_STATUS <= code <= MAX_STATUS:
+        return f"HTTP {code}: not a valid status code"
+    if not expect.status_ok(code):
+        return f"HTTP {code}"
+    if expect.contains is None and expect.not_contains is None and not expect.json:
+        return None
+    text = _text(response, body)
+    if expect.contains is not None and expect.contains not in text:
+        where = f" in its first {size_text(len(body))}" if cut else ""
+        return f"body lacks {_short(expect.contains, masker)}{where}"
+    if expect.not_contains is not None and expect.not_contains in text:
+        return f"body contains {_short(expect.not_contains, masker)}"
+    if expect.json:
+        return json_problem(text, expect.json, masker, size_text(len(body)) if cut else None)
+    return None
+
+
+def json_problem(
+    text: str, wanted: Iterable[tuple[str, Any]], masker: Masker, cut_at: str | None = None
+) -> str | None:
+    """Compare dotted paths of a JSON body with expected values (cut_at: where it was cut)."""
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        return "body is JSON nested too deeply to read"
+    except ValueError:
+        return f"body cut at {cut_at}, not JSON" if cut_at else "body is not JSON"
+    for path, want in wanted:
+        try:
+            got = dig(data, path)
+        except LookupError:
+            return f"json {path}: missing"
+        if got != want or isinstance(got, bool) != isinstance(want, bool):
+            return f"json {path}: expected {_short(want, masker)}, got {_short(got, masker)}"
+    return None
+
+
+def dig(data: Any, path: str) -> Any:
+    """data at a dotted path: `checks.db` for nested keys, `items.0.id` for list items."""
+    if isinstance(data, dict) and path in data:
+        return data[path]  # a key that itself holds dots
+    node = data
+    for part in path.split("."):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.lstrip("-").isdigit():
+            node = node[int(part)]  # IndexError is a LookupError
+        else:
+            raise KeyError(path)
+    return node
+
+
+def _text(response: httpx.Response, body: bytes) -> str:
+    try:
+        return body.decode(response.charset_encoding or "utf-8", errors="replace")
+    except (LookupError, ValueError):  # no such codec, or one that is not for text (idna)
+        return body.decode("utf-8", errors="replace")
+
+
+def _short(value: Any, masker: Masker, limit: int = 60) -> str:
+    try:
+        text = masker(repr(value))
+    except RecursionError:
+        return "a value nested too deeply to show"
+    return text if len(text) <= limit else text[: limit - 4] + "...'"
+
+
+def size_text(size: int) -> str:
+    """1048576 -> '1 MiB', 65536 -> '64 KiB', 1000 -> '1000 bytes'."""
+    for unit, name in ((1 << 20, "MiB"), (1 << 10, "KiB")):
+        if size >= unit and size % unit == 0:
+            return f"{size // unit} {name}"
+    return f"{size} bytes"
+
+
+def _days(days: float) -> str:
+    whole = round(days)
+    if whole < 1:
+        return "less than a day"
+    return "1 day" if whole == 1 else f"{whole} days"
+
+
+# --- explaining failures -----------------------------------------------------------------
+
+
+def explain(exc: BaseException, host: str) -> str:
+    """A short reason for a failed attempt: never raw bytes from the other end."""
+    for cause in causes(exc):
+        reason = _os_reason(cause, host)
+        if reason:
+            return reason
+    if isinstance(exc, NoFinalResponse):
+        return "1xx answer without a final response"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        text = str(exc)
+        if "without sending a response" in text:
+            return "connection closed without a response"
+        if "without sending complete message body" in text:
+            return "connection closed before the body ended"
+        if text.startswith("Invalid URL in location header"):
+            return "redirect to an invalid URL"  # httpx parses Location itself, even unasked
+        return "not an HTTP response"
+    if isinstance(exc, httpx.InvalidURL | UnicodeError | httpx.LocalProtocolError):
+        return "invalid request (check the url and headers)"
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return "unsupported URL scheme"
+    if isinstance(exc, httpx.ProxyError):
+        # httpcore says "407 Proxy Authentication Required": keep the number, not the phrase
+        code = str(exc)[:3]
+        return f"proxy refused the tunnel (HTTP {code})" if code.isdigit() else "proxy error"
+    if isinstance(exc, httpx.DecodingError):
+        return "body could not be decoded"
+    if isinstance(exc, httpx.ConnectError):
+        return "connection failed"
+    if isinstance(exc, httpx.NetworkError):
+        return "connection failed while talking"
+    return type(exc).__name__
+
+
+def timed_out(exc: BaseException, timeout: float) -> str:
+    """The reason for an attempt that ran out of time, and what it had got by then."""
+    if any(isinstance(cause, NoFinalResponse) for cause in causes(exc)):
+        return f"1xx answer, then no final response within {timeout:g} s"
+    return f"timeout after {timeout:g} s"
+
+
+def after_redirect(hop: httpx.URL | None, reason: str) -> str:
+    """Name the redirect target when a failure happened there, not at the monitor's URL."""
+    return f"after redirect to {shown_url(hop)}: {reason}" if hop else reason
+
+
+def shown_url(url: httpx.URL, limit: int = 100) -> str:
+    """A URL fit for a sample: no user info, query or fragment, and not too long."""
+    text = f"{url.scheme}://{url.netloc.decode('ascii')}{url.raw_path.split(b'?')[0].decode()}"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _os_reason(exc: BaseException, host: str) -> str | None:
+    """The reason an OS or TLS error gives, in the probe's words."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"TLS: certificate verify failed: {exc.verify_message}"
+    if isinstance(exc, ssl.SSLError):
+        return "TLS: " + (exc.reason or "handshake failed").replace("_", " ").lower()
+    if isinstance(exc, socket.gaierror):
+        return f"DNS lookup failed for {host}"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, ConnectionResetError | BrokenPipeError):
+        return "connection reset"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror.lower()
+    return None
+
+
+def causes(exc: BaseException) -> Iterator[BaseException]:
+    """The exception and everything it was raised from, exception groups opened."""
+    seen: set[int] = set()
+    todo = [exc]
+    while todo:
+        current = todo.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        if isinstance(current, BaseExceptionGroup):
+            todo.extend(current.exceptions)
+        todo.extend(e for e in (current.__cause__, current.__context__) if e is not None)

@@ -1,0 +1,78 @@
+"""Shields-style SVG badges: badges/<id>.svg (status) and badges/<id>-uptime.svg (30 days)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from xml.sax.saxutils import escape
+
+from .. import status
+from .html import printable
+
+if TYPE_CHECKING:
+    from .build import Files, MonitorState, Summary
+
+# Dark enough for white text at 4.5:1, like the page's own colours.
+COLOURS = {
+    status.OPERATIONAL: "#1a7f37",
+    status.DEGRADED: "#8a6100",
+    status.PARTIAL: "#b34700",
+    status.MAJOR: "#c0262d",
+    status.MAINTENANCE: "#1f5fbf",
+    "none": "#5c6370",
+}
+LABEL_COLOUR = "#444d56"
+NARROW = set("fijlrt1 .:,;'!|()[]")
+WIDE = set("mwMW%@")
+
+
+def files(summary: Summary) -> Files:
+    """Both badges of every monitor."""
+    out: Files = {}
+    for state in summary.monitors:
+        out[f"badges/{state.id}.svg"] = status_badge(state)
+        out[f"badges/{state.id}-uptime.svg"] = uptime_badge(state)
+    return out
+
+
+def status_badge(state: MonitorState) -> bytes:
+    words = status.COMPONENT_WORDS[state.status] if state.latest else "no data"
+    colour = COLOURS[state.status] if state.latest else COLOURS["none"]
+    return badge(state.monitor.name, words.lower(), colour)
+
+
+def uptime_badge(state: MonitorState) -> bytes:
+    value = state.uptime["30d"]
+    colour = COLOURS["none"] if value is None else _uptime_colour(value)
+    return badge("uptime 30d", status.format_uptime(value).lower(), colour)
+
+
+def _uptime_colour(value: float) -> str:
+    if value >= 99.5:
+        return COLOURS[status.OPERATIONAL]
+    return COLOURS[status.DEGRADED] if value >= 95 else COLOURS[status.MAJOR]
+
+
+def text_width(text: str) -> int:
+    """Approximate width in pixels of 11 px Verdana-like text."""
+    return round(sum(4 if c in NARROW else 10 if c in WIDE else 7 for c in text))
+
+
+def badge(label: str, value: str, colour: str) -> bytes:
+    """A flat two-part badge with its text as <title> for screen readers and tooltips."""
+    label, value = printable(label), printable(value)  # controls are not allowed in XML
+    left, right = text_width(label) + 12, text_width(value) + 12
+    total = left + right
+    title = escape(f"{label}: {value}")
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{total}" height="20" role="img" '
+        f'aria-label="{escape(f"{label}: {value}", {chr(34): "&quot;"})}">'
+        f"<title>{title}</title>"
+        f'<rect width="{left}" height="20" rx="3" fill="{LABEL_COLOUR}"/>'
+        f'<rect x="{left}" width="{right}" height="20" rx="3" fill="{colour}"/>'
+        f'<rect x="{left}" width="4" height="20" fill="{colour}"/>'
+        '<g fill="#fff" font-family="Verdana,DejaVu Sans,sans-serif" font-size="11">'
+        f'<text x="{left / 2}" y="14" text-anchor="middle">{escape(label)}</text>'
+        f'<text x="{left + right / 2}" y="14" text-anchor="middle">{escape(value)}</text>'
+        "</g></svg>\n"
+    )
+    return svg.encode()

@@ -1,0 +1,366 @@
+"""Build the static site, and serve it locally while rebuilding on change.
+
+    build: load incidents -> load history -> compute status -> render pages -> write files
+
+A failed build raises before anything is written, and files go to a temporary folder that
+replaces the output folder only once complete, so a broken build never leaves half a site.
+The swap keeps the output folder in place at every instant where the system can exchange
+two folders in one step (Linux); elsewhere a build killed between its two renames leaves
+the previous site beside it, and the next build puts it back first. Temporary folders live
+in `.upwatch-tmp/` beside the output, which .gitignore lists.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import functools
+import http.server
+import logging
+import os
+import re
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from . import api
+from . import badges
+from . import feed
+from . import html as render
+from .. import status
+from ..store import days as store
+from ..incidents import files as incidents_mod
+from ..config.read import Config, Monitor, load_config
+from ..errors import IncidentError, Problem, UpwatchError, display_path
+from ..incidents.files import Incident
+from ..status import Day
+
+log = logging.getLogger(__name__)
+
+Files = dict[str, bytes]
+REPLACES = "cannot build here: the site replaces this whole folder, and it holds"
+WORK = ".upwatch-tmp"  # beside the output folder, for the build being written and the old site
+LEGACY_RE = re.compile(r"^-(old-\d+|[a-z0-9_]{8})$")  # what earlier versions left: .site-xxxxxxxx
+AT_FDCWD, RENAME_EXCHANGE = -100, 2
+
+
+@dataclass(frozen=True)
+class MonitorState:
+    """Everything the pages show about one monitor."""
+
+    monitor: Monitor
+    status: str
+    latest: store.Sample | None
+    uptime: dict[str, float | None]
+    bar: list[Day]
+    days: Mapping[date, store.DayStats]
+    hourly: list[tuple[datetime, int, int]]
+    incidents: list[Incident]  # newest first, maintenance included
+
+    @property
+    def id(self) -> str:
+        return self.monitor.id
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The state of the whole page at build time."""
+
+    now: datetime
+    indicator: str
+    description: str
+    monitors: list[MonitorState]
+    incidents: list[Incident]  # every incident and maintenance, newest first
+    newest: datetime | None  # time of the newest sample of any monitor
+    stale: str | None
+
+    @property
+    def groups(self) -> list[tuple[str, list[MonitorState]]]:
+        """Monitors by group, in config order; ungrouped ones under ""."""
+        grouped: dict[str, list[MonitorState]] = {}
+        for state in self.monitors:
+            grouped.setdefault(state.monitor.group, []).append(state)
+        return list(grouped.items())
+
+    @property
+    def open_incidents(self) -> list[Incident]:
+        return [i for i in self.incidents if i.is_open]
+
+    @property
+    def maintenance_now(self) -> list[Incident]:
+        return [i for i in self._maintenance if i.maintenance_state(self.now) == "in_progress"]
+
+    @property
+    def maintenance_next(self) -> list[Incident]:
+        upcoming = [i for i in self._maintenance if i.maintenance_state(self.now) == "scheduled"]
+        return sorted(upcoming, key=lambda i: i.start or self.now)
+
+    @property
+    def _maintenance(self) -> list[Incident]:
+        return [i for i in self.incidents if i.is_maintenance and i.start and i.end]
+
+
+def build(config: Config, out: Path, now: datetime) -> None:
+    """Build the whole site into `out`."""
+    started = time.perf_counter()
+    recover(out)
+    check_out(config, out)
+    incidents = load_incidents(config)
+    windows = incidents_mod.maintenance_windows(incidents)
+    history = store.load_history(config.data_dir, now, windows)
+    summary = summarize(config, incidents, history, windows, now)
+    files = render_all(config, summary)
+    write_site(files, out)
+    pages = sum(1 for name in files if name.endswith(".html"))
+    log.info("built %d pages in %.2f s", pages, time.perf_counter() - started)
+
+
+def check_out(config: Config, out: Path) -> None:
+    """Refuse an output folder whose replacement would delete the user's own files."""
+    out, root = out.resolve(), config.root.resolve()
+    own = {root / "data", root / "incidents", root / "site_templates", root / ".git"}
+    if out == root or out in root.parents or out in own or any(o in out.parents for o in own):
+        raise UpwatchError(
+            [Problem(display_path(out), None, f"{REPLACES} the repository's own files (use site/)")]
+        )
+    if out.is_dir() and any(out.iterdir()) and not (out / ".nojekyll").is_file():
+        raise UpwatchError(
+            [Problem(display_path(out), None, f"{REPLACES} other files (use a new or empty one)")]
+        )
+
+
+def load_incidents(config: Config) -> list[Incident]:
+    """Every incident and maintenance file, newest first; broken files or templates stop it.
+
+    Templates are checked here too, so that one error lists every problem of both.
+    """
+    refused = render.template_problems(config)
+    try:
+        incidents = incidents_mod.load(config, strict=True)
+    except IncidentError as exc:
+        raise IncidentError([*exc.problems, *refused]) from None
+    if refused:
+        raise UpwatchError(refused)
+    return incidents
+
+
+def summarize(
+    config: Config,
+    incidents: list[Incident],
+    history: store.History,
+    windows: Mapping[str, list[tuple[datetime, datetime]]],
+    now: datetime,
+) -> Summary:
+    """Compute every monitor's status and the page's overall status."""
+    states = [
+        monitor_state(m, incidents, history, windows.get(m.id, []), now) for m in config.monitors
+    ]
+    open_incidents = [i for i in incidents if i.is_open]
+    indicator, description = status.page_status((s.status for s in states), open_incidents)
+    times = [s.latest.time for s in states if s.latest is not None]
+    newest = max(times, default=None)
+    stale = status.staleness(newest, now) if config.monitors else None
+    return Summary(now, indicator, description, states, incidents, newest, stale)
+
+
+def monitor_state(
+    monitor: Monitor,
+    incidents: list[Incident],
+    history: store.History,
+    windows: list[tuple[datetime, datetime]],
+    now: datetime,
+) -> MonitorState:
+    """One monitor's status, uptime windows and 90-day bar."""
+    mine = [i for i in incidents if monitor.id in i.monitors]
+    latest = history.latest.get(monitor.id)
+    days = history.days.get(monitor.id, {})
+    recent = history.recent.get(monitor.id, [])
+    current = status.component_status(latest, [i for i in mine if i.is_open], windows, now)
+    return MonitorState(
+        monitor=monitor,
+        status=current,
+        latest=latest,
+        uptime=status.uptime_windows(days, recent, windows, now),
+        bar=status.uptime_bar(days, mine, now),
+        days=days,
+        hourly=history.hourly.get(monitor.id, []),
+        incidents=mine,
+    )
+
+
+def render_all(config: Config, summary: Summary) -> Files:
+    """Every output file of the site, by relative path."""
+    files: Files = {}
+    files.update(render.pages(config, summary))
+    files.update(api.files(config, summary))
+    files.update(badges.files(summary))
+    files["feed.atom"] = feed.atom(config, summary)
+    files.update(render.assets(config))
+    files[".nojekyll"] = b""
+    if config.site.cname:
+        files["CNAME"] = config.site.cname.encode() + b"\n"
+    return files
+
+
+def write_site(files: Files, out: Path) -> None:
+    """Write files to a fresh folder beside `out`, then swap it in."""
+    out = out.resolve()
+    work = out.parent / WORK
+    work.mkdir(parents=True, exist_ok=True)
+    fresh = Path(tempfile.mkdtemp(prefix=f"{out.name}.new-{os.getpid()}-", dir=work))
+    try:
+        for name, content in files.items():
+            target = fresh / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+        fresh.chmod(0o755)
+        swap(fresh, out, work)
+    finally:
+        shutil.rmtree(fresh, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            work.rmdir()  # only when empty: a concurrent build may still be using it
+
+
+def swap(fresh: Path, out: Path, work: Path) -> None:
+    """Put `fresh` in place of `out`; the old site ends in `fresh` (exchange) or is removed."""
+    if not out.exists():
+        fresh.rename(out)
+    elif not exchange(fresh, out):
+        old = work / f"{out.name}.old"
+        out.rename(old)  # killed right after this, the next build's recover() puts it back
+        fresh.rename(out)
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def recover(out: Path) -> None:
+    """Undo what a killed build left: the old site put back, its temporary folders removed."""
+    out = out.resolve()
+    work = out.parent / WORK
+    old = work / f"{out.name}.old"
+    if old.is_dir() and not out.exists():
+        old.rename(out)
+        log.warning("%s: put back the site an interrupted build had moved aside", display_path(out))
+    shutil.rmtree(old, ignore_errors=True)
+    for stale in work.glob(f"{out.name}.new-*"):
+        pid = stale.name.removeprefix(f"{out.name}.new-").partition("-")[0]
+        if not (pid.isdigit() and _alive(int(pid))):
+            shutil.rmtree(stale, ignore_errors=True)
+    for legacy in out.parent.glob(f".{out.name}-*"):
+        if LEGACY_RE.match(legacy.name.removeprefix(f".{out.name}")) and not legacy.is_symlink():
+            shutil.rmtree(legacy, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        work.rmdir()
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process with this id runs (its build may still be writing)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one step (Linux renameat2); False where the system cannot."""
+    renameat2 = _renameat2()
+    if renameat2 is None:
+        return False
+    if renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EPERM):
+        return False  # a file system or sandbox without it: fall back to two renames
+    raise OSError(code, os.strerror(code), str(b))
+
+
+@functools.cache
+def _renameat2() -> Any:
+    """glibc's renameat2, or None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    function = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if function is not None:
+        function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p]
+        function.argtypes += [ctypes.c_uint]
+        function.restype = ctypes.c_int
+    return function
+
+
+# --- serve ---------------------------------------------------------------------------
+
+
+def serve(config: Config, port: int, poll: float = 1.0) -> None:
+    """Build into site/, serve it on 127.0.0.1 and rebuild whenever an input changes."""
+    out = config.site_dir
+    _rebuild(config, out)
+    server = start_server(out, port)
+    log.info("serving on http://127.0.0.1:%d/ (Ctrl-C stops)", server.server_address[1])
+    try:
+        watch(config, out, poll)
+    except KeyboardInterrupt:
+        log.info("stopped")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def start_server(root: Path, port: int) -> http.server.ThreadingHTTPServer:
+    """An HTTP server for `root` on 127.0.0.1, answering from a background thread."""
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Logs requests at debug level instead of printing them."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        log.debug("serve: " + format, *args)
+
+
+def watch(config: Config, out: Path, poll: float, rounds: int | None = None) -> None:
+    """Rebuild when a watched file changes; `rounds` bounds the loop for tests."""
+    seen = snapshot(config)
+    while rounds is None or rounds > 0:
+        time.sleep(poll)
+        current = snapshot(config)
+        if current != seen:
+            seen = current
+            _rebuild(config, out)
+        if rounds is not None:
+            rounds -= 1
+
+
+def _rebuild(config: Config, out: Path) -> None:
+    """Build, keeping the last good site when the build fails."""
+    try:
+        fresh = load_config(config.path)
+        build(fresh, out, datetime.now(UTC).replace(microsecond=0))
+    except UpwatchError as exc:
+        log.error("build failed, still serving the last good site:\n%s", exc.format_message())
+
+
+def snapshot(config: Config) -> dict[Path, int]:
+    """Modification times of every input file: config, incidents, data and templates."""
+    return {path: path.stat().st_mtime_ns for path in _inputs(config) if path.is_file()}
+
+
+def _inputs(config: Config) -> Iterator[Path]:
+    yield config.path
+    for folder in (config.incidents_dir, config.data_dir, config.templates_dir):
+        if folder.is_dir():
+            yield from folder.rglob("*")

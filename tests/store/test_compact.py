@@ -1,0 +1,276 @@
+"""`upwatch compact`: rollups keep every figure of the site, are safe to crash and to re-run."""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import shutil
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.cli import main
+from generator.config.read import load_config
+from generator.errors import DataError
+from generator.store import rollup
+from generator.store.days import DayStats, History, Sample, append_samples, compact, load_history
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+WHEN = "2026-11-23T12:00:00Z"
+
+CONFIG = """\
+site:
+  title: Acme Status
+  timezone: Europe/Berlin
+monitors:
+  - id: api
+    name: Public API
+    url: https://api.example.invalid/health
+  - id: db
+    name: Database
+    type: tcp
+    host: db.example.invalid
+    port: 5432
+  - id: old
+    name: Retired service
+    url: https://old.example.invalid/
+"""
+
+OUTAGE = """\
+---
+title: API outage
+status: resolved
+severity: major
+monitors: [api]
+started: 2026-10-20T10:00:00Z
+resolved: 2026-10-20T11:30:00Z
+---
+Requests failed.
+"""
+
+UPGRADE = """\
+---
+title: Database upgrade
+type: maintenance
+monitors: [db]
+start: 2026-11-02T02:00:00Z
+end: 2026-11-02T04:00:00Z
+---
+Planned upgrade.
+"""
+
+
+def samples(days: int, seed: int = 1) -> list[Sample]:
+    """Every 30 minutes for `days` days up to NOW; `old` stops 10 days before NOW."""
+    rng = random.Random(seed)
+    found = []
+    for n in range(days * 48):
+        t = NOW - timedelta(minutes=30 * n)
+        for monitor in ("api", "db", "old"):
+            if monitor == "old" and t > NOW - timedelta(days=10):
+                continue
+            status = rng.choice(["up"] * 8 + ["degraded", "down"])
+            ms = None if status == "down" and rng.random() < 0.5 else rng.randrange(20, 3000)
+            found.append(Sample(t, monitor, rng.choice(["ci", "eu"]), status, ms, None, "x, y"))
+    return found
+
+
+def write_repo(root: Path, days: int = 40) -> Path:
+    config = root / "status.yml"
+    config.write_text(CONFIG, encoding="utf-8")
+    (root / "incidents").mkdir()
+    (root / "incidents/2026-10-20-api-outage.md").write_text(OUTAGE, encoding="utf-8")
+    (root / "incidents/2026-11-02-database-upgrade.md").write_text(UPGRADE, encoding="utf-8")
+    rows = samples(days)
+    append_samples(root / "data", rows)
+    append_samples(root / "data", rows[::7])  # union-merged duplicates
+    return config
+
+
+def run(*args: str) -> str:
+    result = CliRunner().invoke(main, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def history(config: Path, now: datetime = NOW) -> History:
+    windows = {"db": [(datetime(2026, 11, 2, 2, tzinfo=UTC), datetime(2026, 11, 2, 4, tzinfo=UTC))]}
+    return load_history(config.parent / "data", now, windows)
+
+
+def test_every_file_of_the_site_is_identical_after_compaction(tmp_path: Path) -> None:
+    config = write_repo(tmp_path)
+    run("build", "--config", str(config), "--now", WHEN, "--out", str(tmp_path / "before"))
+    before = history(config)
+    output = run("compact", "--config", str(config), "--now", WHEN, "--keep-days", "3")
+    run("build", "--config", str(config), "--now", WHEN, "--out", str(tmp_path / "after"))
+    assert "rolled 38 days into 2 rollup files" in output
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == [
+        "2026-11-21.csv",
+        "2026-11-22.csv",
+        "2026-11-23.csv",
+        "rollup",
+    ]
+    assert history(config) == before
+    assert files(tmp_path / "after") == files(tmp_path / "before")
+    assert before.latest["old"].time == NOW - timedelta(days=10, minutes=0)
+
+
+def test_a_later_build_is_identical_too(tmp_path: Path) -> None:
+    """Compacting, then probing on: the next day's build matches one from raw files only."""
+    config = write_repo(tmp_path)
+    raw = tmp_path / "raw"
+    shutil.copytree(tmp_path / "data", raw)
+    later = NOW + timedelta(days=1)
+    more = [Sample(later - timedelta(hours=h), "api", "ci", "up", 90) for h in range(20)]
+    compact(load_config(config), 3, NOW)
+    append_samples(tmp_path / "data", more)
+    append_samples(raw, more)
+    windows = {"db": [(datetime(2026, 11, 2, 2, tzinfo=UTC), datetime(2026, 11, 2, 4, tzinfo=UTC))]}
+    assert load_history(tmp_path / "data", later, windows) == load_history(raw, later, windows)
+
+
+def test_compacting_again_changes_nothing(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    config = load_config(write_repo(tmp_path))
+    first = compact(config, 3, NOW)
+    data = files(tmp_path / "data")
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        second = compact(config, 3, NOW)
+    assert files(tmp_path / "data") == data
+    assert second == rollup.CompactResult()
+    assert caplog.messages == ["nothing to compact: no day file before 2026-11-21"]
+    assert first.days[0] == date(2026, 10, 14) and first.days[-1] == date(2026, 11, 20)
+
+
+def test_a_crash_before_day_files_are_removed_loses_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = load_config(write_repo(tmp_path))
+    before = history(config.path)
+    day_files = sorted((tmp_path / "data").glob("*.csv"))
+    real_unlink = Path.unlink
+
+    def crash(path: Path, missing_ok: bool = False) -> None:
+        if path.suffix == ".csv" and path.parent == tmp_path / "data":
+            raise OSError("disk on fire")
+        real_unlink(path, missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", crash)
+    with pytest.raises(OSError, match="disk on fire"):
+        compact(config, 3, NOW)
+    monkeypatch.undo()
+    assert sorted((tmp_path / "data").glob("*.csv")) == day_files  # nothing removed
+    assert len(rollup.month_files(tmp_path / "data")) == 2  # but the rollups are written
+    assert history(config.path) == before  # a day both rolled up and raw is read once
+    compact(config, 3, NOW)
+    assert history(config.path) == before
+
+
+def test_a_crash_while_writing_a_rollup_leaves_the_day_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = load_config(write_repo(tmp_path))
+    data = files(tmp_path / "data")
+
+    def crash(source: str, target: str) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError, match="disk full"):
+        compact(config, 3, NOW)
+    assert files(tmp_path / "data") == data  # no day file removed, no temp file left
+
+
+def test_keep_days_below_two_is_refused(tmp_path: Path) -> None:
+    config = load_config(write_repo(tmp_path, days=5))
+    with pytest.raises(DataError) as caught:
+        compact(config, 1, NOW)
+    assert str(caught.value) == (
+        "upwatch: --keep-days must be at least 2: yesterday and today stay day files"
+    )
+
+
+def test_the_day_the_48_hour_view_reaches_stays_raw(tmp_path: Path) -> None:
+    config = load_config(write_repo(tmp_path, days=5))
+    result = compact(config, 2, NOW)
+    assert result.days == (date(2026, 11, 18), date(2026, 11, 19), date(2026, 11, 20))
+    assert (tmp_path / "data/2026-11-21.csv").exists()
+
+
+def test_rollup_rows_hold_the_day_figures(tmp_path: Path) -> None:
+    config = write_repo(tmp_path, days=0)
+    append_samples(
+        tmp_path / "data",
+        [
+            Sample(datetime(2026, 11, 2, 1, tzinfo=UTC), "db", "ci", "up", 30),
+            Sample(datetime(2026, 11, 2, 3, tzinfo=UTC), "db", "ci", "down", None),
+            Sample(datetime(2026, 11, 2, 5, tzinfo=UTC), "db", "ci", "degraded", 2500),
+            Sample(datetime(2026, 11, 2, 5, tzinfo=UTC), "api", "ci", "up", 80, 200, "ok"),
+        ],
+    )
+    compact(load_config(config), 3, NOW)
+    assert (tmp_path / "data/rollup/2026-11.csv").read_text(encoding="utf-8") == (
+        "day,monitor,up,degraded,down,maintenance,ms_count,ms_sum,ms_p50,ms_p95\n"
+        "2026-11-02,api,1,0,0,0,1,80,80,80\n"
+        "2026-11-02,db,1,1,0,1,2,2530,30,2500\n"
+    )
+    assert (tmp_path / "data/rollup/latest.csv").read_text(encoding="utf-8") == (
+        "time,monitor,location,status,ms,code,detail\n"
+        "2026-11-02T05:00:00Z,api,ci,up,80,200,ok\n"
+        "2026-11-02T05:00:00Z,db,ci,degraded,2500,,\n"
+    )
+
+
+def test_the_maintenance_split_is_kept_as_known_at_compaction(tmp_path: Path) -> None:
+    config = write_repo(tmp_path, days=30)
+    compact(load_config(config), 3, NOW)
+    (tmp_path / "incidents/2026-11-02-database-upgrade.md").unlink()
+    stats = load_history(tmp_path / "data", NOW, {}).days["db"][date(2026, 11, 2)]
+    assert stats.maintenance == 4  # 02:00, 02:30, 03:00 and 03:30 stay maintenance
+
+
+def test_a_raw_day_file_wins_over_its_rollup_rows(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    old_day = date(2026, 11, 2)
+    rollup.write_days(data, {old_day: {"api": DayStats(up=5), "db": DayStats(down=1)}})
+    append_samples(data, [Sample(datetime(2026, 11, 2, 9, tzinfo=UTC), "api", "ci", "down")])
+    assert load_history(data, NOW, {}).days == {"api": {old_day: DayStats(down=1)}}
+
+
+def test_day_rows_older_than_400_days_fold_into_months(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    stats = {
+        date(2025, 9, 1): {"api": DayStats(2, 1, 1, 0, 3, 300, 90, 120)},
+        date(2025, 9, 30): {"api": DayStats(1, 0, 0, 1, 2, 50, 20, 30)},
+        date(2025, 10, 20): {"api": DayStats(1)},
+    }
+    rollup.write_days(data, stats)
+    assert rollup.fold_months(data, NOW.date() - timedelta(days=400)) == ((2025, 9),)
+    assert rollup.fold_months(data, NOW.date() - timedelta(days=400)) == ()
+    assert (data / "rollup/months.csv").read_text(encoding="utf-8") == (
+        "month,monitor,up,degraded,down,maintenance,ms_count,ms_sum,days\n"
+        f"2025-09,api,3,1,1,1,5,350,{1 + (1 << 29)}\n"
+    )
+    assert sorted(rollup.month_files(data)) == [(2025, 10)]
+
+
+def test_folding_a_month_again_adds_each_day_once(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    before = NOW.date() - timedelta(days=400)
+    rollup.write_days(data, {date(2025, 9, 1): {"api": DayStats(2)}})
+    kept = (data / "rollup/2025-09.csv").read_bytes()
+    rollup.fold_months(data, before)
+    (data / "rollup/2025-09.csv").write_bytes(kept)  # as if a crash came before its removal
+    rollup.write_days(data, {date(2025, 9, 2): {"api": DayStats(0, 0, 3)}})  # and a late day
+    rollup.fold_months(data, before)
+    assert rollup.read_months(data / "rollup/months.csv") == {
+        ((2025, 9), "api"): (2, 0, 3, 0, 0, 0, 0b11)
+    }
