@@ -16,7 +16,7 @@ import click
 from . import __version__
 from .config.read import Config, Masker, load_config, resolve_secrets
 from .errors import ConfigError, IncidentError, Problem, UpwatchError, display_path
-from .store.days import parse_time
+from .times import parse_time
 
 F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("upwatch")

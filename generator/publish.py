@@ -36,7 +36,8 @@ from .errors import ConfigError, Problem, PublishError, display_path
 from .incidents.files import Change
 from .incidents.model import patch, render
 from .incidents.validate import read
-from .store.days import Sample, format_time, sample_key
+from .store.days import Sample, sample_key
+from .times import format_time
 
 log = logging.getLogger(__name__)
 

@@ -10,33 +10,81 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Protocol
+from typing import Literal, Protocol
 
-from .incidents.files import Incident
-from .incidents.outages import Window, inside
-from .store.days import Sample
+from . import times
 
-OPERATIONAL = "operational"
-DEGRADED = "degraded_performance"
-PARTIAL = "partial_outage"
-MAJOR = "major_outage"
-MAINTENANCE = "under_maintenance"
+SampleStatus = Literal["up", "degraded", "down"]
+ComponentStatus = Literal[
+    "operational", "degraded_performance", "partial_outage", "major_outage", "under_maintenance"
+]
+Indicator = Literal["none", "minor", "major", "critical"]
+Severity = Literal["minor", "major", "critical"]
+IncidentType = Literal["incident", "maintenance"]
+IncidentState = Literal["investigating", "identified", "monitoring", "resolved"]
+MaintenanceState = Literal["scheduled", "in_progress", "verifying", "completed"]
+DayState = Literal["no_data", "operational", "maintenance", "degraded", "partial", "major"]
+Window = tuple[datetime, datetime]
+
+SAMPLE_STATUSES: tuple[SampleStatus, ...] = ("up", "degraded", "down")
+SEVERITIES: tuple[Severity, ...] = ("minor", "major", "critical")
+INCIDENT_TYPES: tuple[IncidentType, ...] = ("incident", "maintenance")
+INCIDENT_STATES: tuple[IncidentState, ...] = (
+    "investigating",
+    "identified",
+    "monitoring",
+    "resolved",
+)
+MAINTENANCE_STATES: tuple[MaintenanceState, ...] = (
+    "scheduled",
+    "in_progress",
+    "verifying",
+    "completed",
+)
+# The one place state words become labels: timelines, pages and feeds all read them here.
+STATE_LABELS: dict[str, str] = {
+    "investigating": "Investigating",
+    "identified": "Identified",
+    "monitoring": "Monitoring",
+    "resolved": "Resolved",
+    "scheduled": "Scheduled",
+    "in_progress": "In progress",
+    "verifying": "Verifying",
+    "completed": "Completed",
+}
+
+OPERATIONAL: ComponentStatus = "operational"
+DEGRADED: ComponentStatus = "degraded_performance"
+PARTIAL: ComponentStatus = "partial_outage"
+MAJOR: ComponentStatus = "major_outage"
+MAINTENANCE: ComponentStatus = "under_maintenance"
 
 # Worse states rank higher; maintenance outranks nothing but "operational".
-COMPONENT_RANK = {OPERATIONAL: 0, MAINTENANCE: 1, DEGRADED: 2, PARTIAL: 3, MAJOR: 4}
-COMPONENT_WORDS = {
+COMPONENT_RANK: dict[str, int] = {
+    OPERATIONAL: 0,
+    MAINTENANCE: 1,
+    DEGRADED: 2,
+    PARTIAL: 3,
+    MAJOR: 4,
+}
+COMPONENT_WORDS: dict[str, str] = {
     OPERATIONAL: "Operational",
     DEGRADED: "Degraded performance",
     PARTIAL: "Partial outage",
     MAJOR: "Major outage",
     MAINTENANCE: "Under maintenance",
 }
-FROM_SAMPLE = {"up": OPERATIONAL, "degraded": DEGRADED, "down": MAJOR}
-FROM_SEVERITY = {"minor": DEGRADED, "major": PARTIAL, "critical": MAJOR}
-INDICATORS = ("none", "minor", "major", "critical")
-INDICATOR_OF = {OPERATIONAL: "none", MAINTENANCE: "none", DEGRADED: "minor", PARTIAL: "major"}
-INDICATOR_OF[MAJOR] = "critical"
-DESCRIPTIONS = {
+FROM_SAMPLE: dict[str, ComponentStatus] = {"up": OPERATIONAL, "degraded": DEGRADED, "down": MAJOR}
+FROM_SEVERITY: dict[str, ComponentStatus] = {"minor": DEGRADED, "major": PARTIAL, "critical": MAJOR}
+INDICATORS: tuple[Indicator, ...] = ("none", "minor", "major", "critical")
+INDICATOR_OF: dict[str, Indicator] = {
+    OPERATIONAL: "none",
+    MAINTENANCE: "none",
+    DEGRADED: "minor",
+    PARTIAL: "major",
+    MAJOR: "critical",
+}
+DESCRIPTIONS: dict[Indicator, str] = {
     "none": "All Systems Operational",
     "minor": "Minor Service Outage",
     "major": "Partial System Outage",
@@ -45,8 +93,15 @@ DESCRIPTIONS = {
 UNDER_MAINTENANCE = "Service Under Maintenance"
 
 # Day states of the 90-day bar, least to most severe.
-DAY_STATES = ("no_data", "operational", "maintenance", "degraded", "partial", "major")
-DAY_WORDS = {
+DAY_STATES: tuple[DayState, ...] = (
+    "no_data",
+    "operational",
+    "maintenance",
+    "degraded",
+    "partial",
+    "major",
+)
+DAY_WORDS: dict[str, str] = {
     "no_data": "No data",
     "operational": "Operational",
     "maintenance": "Maintenance",
@@ -54,12 +109,54 @@ DAY_WORDS = {
     "partial": "Partial outage",
     "major": "Major outage",
 }
-DAY_FROM_SEVERITY = {"minor": "degraded", "major": "partial", "critical": "major"}
+DAY_FROM_SEVERITY: dict[str, DayState] = {
+    "minor": "degraded",
+    "major": "partial",
+    "critical": "major",
+}
 # A day whose uptime falls below this is a major outage even without an incident.
 MAJOR_DAY_UPTIME = 90.0
 # A day is degraded when at least this share of its counted samples was degraded.
 DEGRADED_DAY_SHARE = 0.1
 STALE_AFTER = timedelta(minutes=30)
+
+
+class SampleLike(Protocol):
+    """What status needs of a sample (store.Sample provides it)."""
+
+    @property
+    def time(self) -> datetime: ...
+    @property
+    def status(self) -> str: ...
+
+
+class IncidentLike(Protocol):
+    """What status needs of an incident or maintenance (incidents.Incident provides it)."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def severity(self) -> str: ...
+    @property
+    def is_maintenance(self) -> bool: ...
+    @property
+    def started(self) -> datetime | None: ...
+    @property
+    def resolved(self) -> datetime | None: ...
+    @property
+    def start(self) -> datetime | None: ...
+    @property
+    def end(self) -> datetime | None: ...
+
+
+def state_label(state: str) -> str:
+    """An incident or maintenance state as people write it: "Investigating", "In progress"."""
+    return STATE_LABELS.get(state) or state.replace("_", " ").capitalize()
+
+
+def inside(windows: Iterable[Window], t: datetime) -> bool:
+    """Whether t lies in one of the windows (start <= t < end)."""
+    return any(start <= t < end for start, end in windows)
 
 
 class Counts(Protocol):
@@ -80,7 +177,7 @@ class Day:
     """One mark of the 90-day bar."""
 
     date: date
-    state: str
+    state: DayState
     uptime: float | None
     incidents: tuple[str, ...]
     text: str
@@ -92,21 +189,23 @@ def worst(states: Iterable[str]) -> str:
 
 
 def component_status(
-    latest: Sample | None,
-    open_incidents: Iterable[Incident],
+    latest: SampleLike | None,
+    open_incidents: Iterable[IncidentLike],
     windows: Iterable[Window],
     now: datetime,
-) -> str:
+) -> ComponentStatus:
     """A monitor's Statuspage status; no sample and no incident counts as operational."""
     if inside(windows, now):
         return MAINTENANCE
     states = [FROM_SEVERITY[i.severity] for i in open_incidents]
     if latest is not None:
         states.append(FROM_SAMPLE[latest.status])
-    return worst(states)
+    return max(states, key=COMPONENT_RANK.__getitem__, default=OPERATIONAL)
 
 
-def page_status(components: Iterable[str], open_incidents: Iterable[Incident]) -> tuple[str, str]:
+def page_status(
+    components: Iterable[str], open_incidents: Iterable[IncidentLike]
+) -> tuple[Indicator, str]:
     """The page indicator and its Statuspage description."""
     components = list(components)
     ranks = [INDICATORS.index(INDICATOR_OF[c]) for c in components]
@@ -118,13 +217,16 @@ def page_status(components: Iterable[str], open_incidents: Iterable[Incident]) -
 
 
 def uptime(up: int, degraded: int, down: int) -> float | None:
-    """Percent of counted samples that were not down; None when nothing was counted."""
+    """The one uptime formula: (up + degraded) / counted samples, in percent; None for none.
+
+    Samples in maintenance are never counted, so callers pass them in none of the three.
+    """
     counted = up + degraded + down
     return None if counted == 0 else (up + degraded) * 100 / counted
 
 
 def uptime_recent(
-    samples: Iterable[Sample], now: datetime, windows: Sequence[Window], hours: int = 24
+    samples: Iterable[SampleLike], now: datetime, windows: Sequence[Window], hours: int = 24
 ) -> float | None:
     """Rolling uptime over the last hours before now, maintenance excluded."""
     since = now - timedelta(hours=hours)
@@ -146,7 +248,7 @@ def uptime_days(days: Mapping[date, Counts], today: date, count: int) -> float |
 
 def uptime_windows(
     days: Mapping[date, Counts],
-    recent: Sequence[Sample],
+    recent: Sequence[SampleLike],
     windows: Sequence[Window],
     now: datetime,
 ) -> dict[str, float | None]:
@@ -170,7 +272,7 @@ def format_uptime(value: float | None) -> str:
     return f"{math.floor(value * 100 + 1e-9) / 100:.2f}%"
 
 
-def touches(incident: Incident, day: date, now: datetime) -> bool:
+def touches(incident: IncidentLike, day: date, now: datetime) -> bool:
     """Whether an incident or maintenance window overlaps a UTC day."""
     if incident.is_maintenance:
         start, end = incident.start, incident.end
@@ -181,9 +283,9 @@ def touches(incident: Incident, day: date, now: datetime) -> bool:
     return start.date() <= day <= max(start, end).date() and start <= now
 
 
-def day_state(stats: Counts | None, incidents: Iterable[Incident]) -> str:
+def day_state(stats: Counts | None, incidents: Iterable[IncidentLike]) -> DayState:
     """A day's worst state from its samples and the incidents that touched it."""
-    states = ["no_data"]
+    states: list[DayState] = ["no_data"]
     if stats is not None:
         value = uptime(stats.up, stats.degraded, stats.down)
         if value is not None:
@@ -198,7 +300,7 @@ def day_state(stats: Counts | None, incidents: Iterable[Incident]) -> str:
     return max(states, key=DAY_STATES.index)
 
 
-def _sample_day_state(stats: Counts, value: float) -> str:
+def _sample_day_state(stats: Counts, value: float) -> DayState:
     if value < MAJOR_DAY_UPTIME:
         return "major"
     if stats.down:
@@ -210,7 +312,7 @@ def _sample_day_state(stats: Counts, value: float) -> str:
 
 def uptime_bar(
     days: Mapping[date, Counts],
-    incidents: Sequence[Incident],
+    incidents: Sequence[IncidentLike],
     now: datetime,
     count: int = 90,
 ) -> list[Day]:
@@ -228,7 +330,7 @@ def uptime_bar(
     return marks
 
 
-def day_text(day: date, state: str, value: float | None, titles: Sequence[str]) -> str:
+def day_text(day: date, state: DayState, value: float | None, titles: Sequence[str]) -> str:
     """What a day's mark says: date, uptime or "No data", its state unless fine, its incidents."""
     if value is None:
         measured = "maintenance" if state == "maintenance" else "No data"
@@ -252,30 +354,9 @@ def bar_summary(marks: Sequence[Day]) -> str:
     return f"Last {len(marks)} days: " + ", ".join(parts) + "."
 
 
-def duration_words(delta: timedelta) -> str:
-    """A short human duration: "45 s", "3 min", "2 h 5 min", "3 days"."""
-    seconds = max(0, int(delta.total_seconds()))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes = seconds // 60
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, rest = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours} h {rest} min" if rest else f"{hours} h"
-    return f"{hours // 24} days"
-
-
-def ago(then: datetime, now: datetime) -> str:
-    """Relative time for the banner: "just now", "3 minutes ago", "2 hours ago"."""
-    seconds = max(0, int((now - then).total_seconds()))
-    if seconds < 60:
-        return "just now"
-    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
-        if seconds >= size:
-            n = seconds // size
-            return f"{n} {unit}{'' if n == 1 else 's'} ago"
-    return "just now"
+# Kept for site/html.py until it calls generator.times itself.
+duration_words = times.duration
+ago = times.ago
 
 
 def staleness(newest: datetime | None, now: datetime) -> str | None:
@@ -284,4 +365,4 @@ def staleness(newest: datetime | None, now: datetime) -> str | None:
         return "no status data yet"
     if now - newest <= STALE_AFTER:
         return None
-    return f"status data is {duration_words(now - newest)} old"
+    return f"status data is {times.duration(now - newest)} old"

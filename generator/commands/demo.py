@@ -23,9 +23,9 @@ from pathlib import Path
 
 from ..config.read import Config, load_config
 from ..incidents import files as incidents
-from ..incidents.outages import inside
 from ..probe import engine as probe
 from ..site import build as site
+from ..status import inside
 from ..store import days as store
 from ..store.days import Sample
 

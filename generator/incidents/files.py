@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -21,9 +20,12 @@ from ..config.checks import did_you_mean
 from ..config.read import Config, Monitor
 from ..config.yamlfile import LineDict, parse_yaml
 from ..errors import IncidentError, Problem, display_path
+from ..status import SEVERITIES, Window, inside
 from ..store import days as store
-from .model import SEVERITIES, STATES, Incident, Update, heading_time, locate, patch, render
-from .outages import Outage, Window, duration, inside, outages, plan, points
+from ..text import slugify
+from ..times import duration, format_time, readable_utc
+from .model import STATES, Incident, Update, locate, patch, render
+from .outages import Outage, outages, plan, points
 from .validate import parse, read
 
 __all__ = [
@@ -160,21 +162,9 @@ def write(incident: Incident) -> Path:
     return incident.path
 
 
-def slug(title: str) -> str:
-    """A file-name slug: lower-case ASCII words joined by '-', at most about 50 characters."""
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    words = re.findall(r"[a-z0-9]+", ascii_title.lower())
-    text = ""
-    for word in words:
-        if text and len(text) + len(word) >= 50:
-            break
-        text = f"{text}-{word}" if text else word[:50]
-    return text or "incident"
-
-
 def free_path(folder: Path, day: date, title: str) -> Path:
     """incidents/YYYY-MM-DD-slug.md, with -2, -3 ... when the name is taken."""
-    base = f"{day.isoformat()}-{slug(title)}"
+    base = f"{day.isoformat()}-{slugify(title, 'incident', 50)}"
     path, number = folder / f"{base}.md", 1
     while path.exists() or path.is_symlink():  # a broken link is a taken name too
         number += 1
@@ -196,7 +186,7 @@ def new(
     names = ", ".join(config.monitor(m).name for m in monitors) or "our services"
     if window:
         start, end = (t.astimezone(UTC) for t in window)
-        text = f"Maintenance of {names} from {heading_time(start)} to {heading_time(end)}."
+        text = f"Maintenance of {names} from {readable_utc(start)} to {readable_utc(end)}."
         fields = dict(type="maintenance", start=start, end=end)
         first = Update(now, "scheduled", text)
         day = start.date()
@@ -296,9 +286,9 @@ def resolve(
     if fresh is None or problems or not (fresh.is_open and fresh.auto):
         return None
     at = max(at, fresh.started or at)
-    lasted = duration(fresh.started or at, at)
+    lasted = duration(at - (fresh.started or at))
     note = Update(now, "resolved", f"Resolved after {lasted}.")
-    changed = patch(text, {"status": "resolved", "resolved": store.format_time(at)}, note)
+    changed = patch(text, {"status": "resolved", "resolved": format_time(at)}, note)
     if read(changed, incident.path)[1]:
         log.warning("%s: could not mark it resolved; please do it by hand", incident.path)
         return None

@@ -24,18 +24,29 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import yaml
 
 from ..errors import Problem
-from ..store.days import format_time, within_years
+from ..status import (
+    INCIDENT_STATES,
+    INCIDENT_TYPES,
+    MAINTENANCE_STATES,
+    SEVERITIES,
+    state_label,
+)
+from ..times import format_time, readable_utc, within_years
 
-STATES = ("investigating", "identified", "monitoring", "resolved")
-SEVERITIES = ("minor", "major", "critical")
-TYPES = ("incident", "maintenance")
-MAINTENANCE_STATES = ("scheduled", "in_progress", "verifying", "completed")
+STATES = INCIDENT_STATES
+TYPES = INCIDENT_TYPES
+__all__ = [
+    "MAINTENANCE_STATES",
+    "SEVERITIES",
+    "STATES",
+    "TYPES",
+]  # re-exported for readers of the model
 UPDATE_STATES = STATES + MAINTENANCE_STATES
 KEYS = (
     "title",
@@ -70,7 +81,7 @@ class Update:
     @property
     def label(self) -> str:
         """The state as a person writes it: "Investigating", "In progress"."""
-        return self.status.replace("_", " ").capitalize()
+        return state_label(self.status)
 
 
 @dataclass(frozen=True)
@@ -150,14 +161,8 @@ def front_lines(incident: Incident) -> list[str]:
 
 def render_update(update: Update) -> str:
     """One timeline entry, preceded by a blank line."""
-    heading = f"\n### {heading_time(update.time)} — {update.label}\n"
+    heading = f"\n### {readable_utc(update.time)} — {update.label}\n"
     return heading + (f"\n{update.text}\n" if update.text else "")
-
-
-def heading_time(t: datetime) -> str:
-    """A time as people read it: 2026-06-19 15:57 UTC (seconds only when not zero)."""
-    t = t.astimezone(UTC)
-    return t.strftime("%Y-%m-%d %H:%M:%S UTC" if t.second else "%Y-%m-%d %H:%M UTC")
 
 
 def yaml_text(value: str) -> str:

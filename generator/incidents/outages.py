@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from itertools import groupby
 
+from ..status import Window, inside
 from ..store.days import Sample
 from .model import Incident
-
-Window = tuple[datetime, datetime]
 
 
 @dataclass(frozen=True)
@@ -45,11 +44,6 @@ class Plan:
 
     resolve: tuple[tuple[Incident, datetime], ...] = ()
     open: Outage | None = None
-
-
-def inside(windows: Iterable[Window], t: datetime) -> bool:
-    """Whether t lies in one of the windows (start <= t < end)."""
-    return any(start <= t < end for start, end in windows)
 
 
 def points(samples: Iterable[Sample], windows: Sequence[Window], on_degraded: bool) -> list[Point]:
@@ -135,17 +129,3 @@ def resolution(
 
 def _resolved_copy(incident: Incident, at: datetime) -> Incident:
     return replace(incident, status="resolved", resolved=at)
-
-
-def duration(start: datetime, end: datetime) -> str:
-    """A short duration for people: 45 s, 5 min, 1 h 46 min, 2 d 3 h."""
-    seconds = max(0, int((end - start) / timedelta(seconds=1)))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes = seconds // 60
-    days, hours, mins = minutes // 1440, minutes // 60 % 24, minutes % 60
-    if days:
-        return f"{days} d {hours} h" if hours else f"{days} d"
-    if hours:
-        return f"{hours} h {mins} min" if mins else f"{hours} h"
-    return f"{mins} min"

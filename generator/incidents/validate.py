@@ -12,14 +12,14 @@ import yaml
 from ..config.checks import did_you_mean, one_of
 from ..config.yamlfile import LineDict, LineList, parse_yaml
 from ..errors import IncidentError, Problem
-from ..store.days import format_time, within_years
+from ..status import SEVERITIES
+from ..times import format_time, within_years
 from .model import (
     ENTRY_RE,
     EXAMPLE,
     FILE_NAME_RE,
     KEYS,
     SEPARATOR_RE,
-    SEVERITIES,
     STATES,
     TYPES,
     UPDATE_STATES,

@@ -10,7 +10,7 @@ import pytest
 from generator.config.read import Config, load_config
 from generator.incidents import files as incidents
 from generator.incidents.files import Change, parse
-from generator.incidents.outages import Outage, duration, outages, points
+from generator.incidents.outages import Outage, outages, points
 from generator.store import days as store
 from generator.store.days import Sample
 
@@ -106,22 +106,6 @@ def test_points_in_maintenance_count_neither_way() -> None:
     series = points([sample(i, "down") for i in range(4)], window, False)
     assert [p.time for p in series] == [at(0), at(3)]
     assert outages(series, 2, 2) == [Outage(at(0), None, sample(0, "down"))]
-
-
-@pytest.mark.parametrize(
-    ("seconds", "text"),
-    [
-        (0, "0 s"),
-        (45, "45 s"),
-        (60, "1 min"),
-        (3600, "1 h"),
-        (6360, "1 h 46 min"),
-        (86400, "1 d"),
-        (97200, "1 d 3 h"),
-    ],
-)
-def test_duration(seconds: int, text: str) -> None:
-    assert duration(T0, T0 + timedelta(seconds=seconds)) == text
 
 
 # --- update over real files ---------------------------------------------------------

@@ -19,7 +19,7 @@ from generator.incidents.model import (
     patch,
     render,
 )
-from generator.store.days import format_time
+from generator.times import format_time
 
 PATH = Path("incidents/2026-06-19-generated.md")
 IDS = ("api", "db", "web-1")
