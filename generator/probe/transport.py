@@ -8,52 +8,37 @@ connection whenever a request starts or ends: `upwatch probe` over 1,000 monitor
 and 1.5 s with this transport (0.27 ms of CPU per request). It leaves out HTTP/2 and
 connection limits (the probe bounds the requests in flight itself).
 
-    connecting     names resolve in daemon threads (a DNS server that never answers cannot
-                   hold the run past its deadlines); the addresses then race as RFC 8305's
-                   Happy Eyeballs says, so a black-holed first address costs 250 ms
-    proxies        HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY, read as curl reads
-                   them (`ProxySettings`); a proxied request goes through httpx's own
-                   transport (CONNECT tunnels for https, socks5 too); tcp checks never do
+    connecting     resolve, then Happy Eyeballs (see connect.py)
+    proxies        HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY (see proxies.py); a proxied
+                   request goes through httpx's own transport; tcp checks never do
     bodies         decoded by httpx: gzip, deflate, br and zstd
     interim 1xx    skipped, but a 1xx with no final response raises `NoFinalResponse`
 
 Failures are raised as httpx's exceptions with the OS or TLS error as their cause, so
-callers handle them as with any httpx transport; a host name no DNS query can carry is an
-`InvalidHostName` (an OSError).
+callers handle them as with any httpx transport; those a reason depends on have types of
+their own (failures.py), so nobody reads their text.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
-import ipaddress
-import itertools
-import logging
-import os
-import socket
 import ssl
-import threading
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
 from typing import Any
 
 import h11
 import httpx
 
 from .. import __version__
-from ..config.read import Masker
-from ..errors import ConfigError, Problem
+from .connect import READ_SIZE, open_stream
+from .failures import BodyCut, ClosedWithoutResponse, NoFinalResponse
+from .proxies import Proxied, ProxySettings
 
 USER_AGENT = f"upwatch/{__version__} (status page probe)"
-READ_SIZE = 64 * 1024
-LIBRARY_LOGGERS = ("httpx", "httpcore")  # request URLs at INFO; host names at DEBUG
-
 MAX_INTERIM = 100  # 1xx answers taken before one request counts as unanswered
-ATTEMPT_DELAY = 0.25  # seconds before the next address is tried (RFC 8305's recommended value)
 
 Origin = tuple[str, str, int]
-Address = tuple[int, Any]  # (family, sockaddr) as getaddrinfo gives them
 
 
 def make_client(
@@ -82,6 +67,7 @@ class Connection:
         self.reader = reader
         self.writer = writer
         self.h11 = h11.Connection(h11.CLIENT)
+        self.closed_in_body = False  # the server closed while a body was still coming
 
     def get_extra_info(self, name: str) -> Any:
         """Like httpcore's network stream: `ssl_object`, `socket`, `server_addr`..."""
@@ -103,14 +89,18 @@ class Connection:
             try:
                 event = self.h11.next_event()
             except h11.RemoteProtocolError as exc:
+                if self.closed_in_body:
+                    raise BodyCut(str(exc)) from exc
                 raise httpx.RemoteProtocolError(str(exc)) from exc
             if event is not h11.NEED_DATA:
                 return event
             data = await _io(
                 self.reader.read(READ_SIZE), timeout, httpx.ReadTimeout, httpx.ReadError
             )
-            if not data and self.h11.their_state is h11.SEND_RESPONSE:
-                raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
+            if not data:
+                if self.h11.their_state is h11.SEND_RESPONSE:
+                    raise ClosedWithoutResponse()
+                self.closed_in_body = self.h11.their_state is h11.SEND_BODY
             self.h11.receive_data(data)  # b"" at the end: h11 knows whether the body is whole
 
 
@@ -128,7 +118,7 @@ class ProbeTransport(httpx.AsyncBaseTransport):
         self.idle: dict[Origin, list[Connection]] = {}
         self.idle_count = 0
         self.proxies = proxies or ProxySettings()
-        self.proxied: dict[str, httpx.AsyncHTTPTransport] = {}
+        self.proxied: dict[str, Proxied] = {}
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         proxy = self.proxies.proxy_for(request.url)
@@ -235,15 +225,21 @@ class ProbeTransport(httpx.AsyncBaseTransport):
                     del self.idle[origin]
                 return
 
-    def _through(self, proxy: str) -> httpx.AsyncHTTPTransport:
+    def _through(self, proxy: str) -> Proxied:
         """httpx's own transport to this proxy: CONNECT for https, absolute-form for http."""
         if proxy not in self.proxied:
             https = proxy.startswith("https://")  # the proxy's own TLS, checked as any server's
-            self.proxied[proxy] = httpx.AsyncHTTPTransport(
-                proxy=httpx.Proxy(proxy, ssl_context=httpx.create_ssl_context() if https else None),
-                verify=self.ssl_context,
-                limits=httpx.Limits(max_connections=None, max_keepalive_connections=self.max_idle),
-                trust_env=False,
+            self.proxied[proxy] = Proxied(
+                httpx.AsyncHTTPTransport(
+                    proxy=httpx.Proxy(
+                        proxy, ssl_context=httpx.create_ssl_context() if https else None
+                    ),
+                    verify=self.ssl_context,
+                    limits=httpx.Limits(
+                        max_connections=None, max_keepalive_connections=self.max_idle
+                    ),
+                    trust_env=False,
+                )
             )
         return self.proxied[proxy]
 
@@ -255,13 +251,6 @@ class ProbeTransport(httpx.AsyncBaseTransport):
         self.idle_count = 0
         for proxied in self.proxied.values():
             await proxied.aclose()
-
-
-class NoFinalResponse(httpx.RemoteProtocolError):
-    """The server sent interim (1xx) answers, then closed or sent too many, but no response."""
-
-    def __init__(self) -> None:
-        super().__init__("1xx answer without a final response")
 
 
 async def _final_response(connection: Connection, timeout: float | None) -> Any:
@@ -323,138 +312,6 @@ class Body(httpx.AsyncByteStream):
             self.transport.release(self.origin, connection)
 
 
-async def open_stream(
-    host: str, port: int, context: ssl.SSLContext | None
-) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    """Connect to host:port (Happy Eyeballs over its addresses), then TLS when given a context."""
-    sock = await connect_first(interleave(await _addresses(host, port)))
-    # From here the socket belongs to the asyncio transport, which closes it on failure.
-    return await asyncio.open_connection(
-        sock=sock, ssl=context, server_hostname=host if context else None, limit=READ_SIZE * 2
-    )
-
-
-async def connect_first(addresses: Sequence[Address]) -> socket.socket:
-    """Race TCP connects the way RFC 8305 says; the first to connect wins.
-
-    The next address starts when the one before fails or has not connected within
-    ATTEMPT_DELAY, and the earlier attempts keep going: a black-holed first address (IPv6
-    that goes nowhere, a dead A record) costs a quarter of a second, not the whole timeout.
-    The losers are cancelled and closed. When every address fails, the first error is raised.
-    """
-    if not addresses:
-        raise socket.gaierror(socket.EAI_NONAME, "no address to connect to")
-    waiting = list(addresses)
-    racing: set[asyncio.Task[socket.socket]] = set()
-    errors: list[BaseException] = []
-    try:
-        while waiting or racing:
-            if waiting:
-                racing.add(asyncio.create_task(_connect(*waiting.pop(0))))
-            done, racing = await asyncio.wait(
-                racing,
-                timeout=ATTEMPT_DELAY if waiting else None,
-                return_when=asyncio.FIRST_COMPLETED,
-            )
-            connected = [task.result() for task in done if task.exception() is None]
-            errors.extend(error for task in done if (error := task.exception()) is not None)
-            if connected:
-                for extra in connected[1:]:
-                    extra.close()
-                return connected[0]
-    finally:
-        for task in racing:
-            task.cancel()
-            task.add_done_callback(_close_if_connected)
-    raise errors[0]
-
-
-async def _connect(family: int, sockaddr: Any) -> socket.socket:
-    """One TCP connect; the socket is closed unless it connected."""
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        sock.setblocking(False)
-        await asyncio.get_running_loop().sock_connect(sock, sockaddr)
-    except BaseException:
-        sock.close()
-        raise
-    return sock
-
-
-def _close_if_connected(task: asyncio.Task[socket.socket]) -> None:
-    """For an attempt cancelled too late: it connected after the race was decided."""
-    if not task.cancelled() and task.exception() is None:
-        task.result().close()
-
-
-def interleave(infos: Iterable[Any]) -> list[Address]:
-    """getaddrinfo's answers with families alternating, the resolver's first choice first.
-
-    RFC 8305 section 4: with IPv6 first, a host whose IPv6 is broken gets its first IPv4
-    try a quarter of a second in, not after every IPv6 address has failed.
-    """
-    families: dict[int, list[Address]] = {}
-    for family, _type, _proto, _name, sockaddr in infos:
-        address = (family, sockaddr)
-        if address not in families.setdefault(family, []):
-            families[family].append(address)
-    rounds = itertools.zip_longest(*families.values())
-    return [address for turn in rounds for address in turn if address is not None]
-
-
-async def _addresses(host: str, port: int) -> list[Any]:
-    """getaddrinfo's answers for host (an IP literal is used as it is, without a lookup)."""
-    try:
-        name = host.encode("idna").decode("ascii")  # what getaddrinfo would do in its thread
-    except UnicodeError:
-        raise InvalidHostName() from None  # the message would quote the host
-    try:
-        return socket.getaddrinfo(name, port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST)
-    except socket.gaierror:
-        return await resolve(name, port)
-
-
-class InvalidHostName(OSError):
-    """A host name no DNS query can carry (a label over 63 characters, an empty label...)."""
-
-    def __init__(self) -> None:
-        super().__init__(errno.EINVAL, "invalid host name")
-
-
-async def resolve(host: str, port: int) -> list[Any]:
-    """getaddrinfo in a daemon thread of its own.
-
-    asyncio's resolver runs in the default executor, which the end of `asyncio.run` (and of
-    the interpreter) waits for: a DNS server that never answers would hold the whole run
-    past every deadline. A daemon thread is simply left behind when its check gives up. The
-    thread is not named after the host, and whatever it raises is handed to the check: an
-    uncaught error would print a traceback naming both, past the masking of secrets.
-    """
-    loop = asyncio.get_running_loop()
-    future: asyncio.Future[list[Any]] = loop.create_future()
-
-    def settle(infos: list[Any], error: BaseException | None) -> None:
-        if future.done():
-            return  # the check gave up waiting
-        if error is not None:
-            future.set_exception(error)
-        else:
-            future.set_result(infos)
-
-    def lookup() -> None:
-        infos: list[Any] = []
-        error: BaseException | None = None
-        try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except Exception as exc:  # handed on to the check, see above
-            error = exc
-        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
-            loop.call_soon_threadsafe(settle, infos, error)
-
-    threading.Thread(target=lookup, name="upwatch resolve", daemon=True).start()
-    return await future
-
-
 async def _io(
     awaitable: Any,
     timeout: float | None,
@@ -476,135 +333,3 @@ def _origin(url: httpx.URL) -> Origin:
         raise httpx.UnsupportedProtocol(f"unsupported URL scheme {url.scheme!r}")
     port = url.port or (443 if url.scheme == "https" else 80)
     return url.scheme, url.raw_host.decode("ascii"), port  # IDNA (xn--) form for DNS and SNI
-
-
-# --- proxies from the environment ----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ProxySettings:
-    """The proxies the environment names for http(s) monitors, read as curl and httpx read them.
-
-    `https_proxy`/`HTTPS_PROXY` for https URLs, `http_proxy`/`HTTP_PROXY` for http ones,
-    `all_proxy`/`ALL_PROXY` for both when those are unset, the lower-case name first;
-    `no_proxy`/`NO_PROXY` lists what goes direct (see `bypassed`). tcp monitors always
-    connect directly: they test that the port answers from where the probe runs.
-    """
-
-    http: str | None = None
-    https: str | None = None
-    no_proxy: tuple[str, ...] = ()
-
-    @classmethod
-    def from_environment(cls, environ: Mapping[str, str] | None = None) -> ProxySettings:
-        env = os.environ if environ is None else environ
-        every = _proxy_url(env, "all_proxy")
-        no_proxy = _variable(env, "no_proxy")[1] or ""
-        return cls(
-            http=_proxy_url(env, "http_proxy") or every,
-            https=_proxy_url(env, "https_proxy") or every,
-            no_proxy=tuple(e.strip().lower() for e in no_proxy.split(",") if e.strip()),
-        )
-
-    def proxy_for(self, url: httpx.URL) -> str | None:
-        """The proxy URL a request to url goes through, or None to connect directly."""
-        proxy = self.https if url.scheme == "https" else self.http if url.scheme == "http" else None
-        if proxy is None:
-            return None
-        port = url.port or (443 if url.scheme == "https" else 80)
-        return None if bypassed(url.raw_host.decode("ascii"), port, self.no_proxy) else proxy
-
-
-def _variable(env: Mapping[str, str], name: str) -> tuple[str, str | None]:
-    """The lower-case variable when it is set, else the upper-case one: (name, value)."""
-    if name in env:
-        return name, env[name]
-    return name.upper(), env.get(name.upper())
-
-
-def _proxy_url(env: Mapping[str, str], name: str) -> str | None:
-    """A proxy variable's URL (http:// when it names none), checked; None when unset."""
-    found, value = _variable(env, name)
-    if not value:
-        return None
-    url = value if "://" in value else f"http://{value}"
-    try:
-        parsed = httpx.Proxy(url).url
-        if not parsed.host or not 0 < (parsed.port or 80) < 65536:
-            raise ValueError("no host or no port")
-    except (ValueError, httpx.InvalidURL):
-        # Never quote the value: a proxy URL may hold a password.
-        message = "not a proxy URL such as http://proxy:3128 (http, https, socks5 or socks5h)"
-        raise ConfigError([Problem(found, None, message)]) from None
-    return url
-
-
-def bypassed(host: str, port: int, no_proxy: Iterable[str]) -> bool:
-    """Whether NO_PROXY sends host:port direct, by curl's rules.
-
-    `*` is every host; `example.com` (or `.example.com`, `*.example.com`) is that domain
-    and every name below it; an IP address or a CIDR range matches addresses written as
-    such in the URL (names are not resolved for this); any entry may end in `:port`.
-    """
-    host = host.lower().rstrip(".")
-    try:
-        ip: ipaddress.IPv4Address | ipaddress.IPv6Address | None = ipaddress.ip_address(host)
-    except ValueError:
-        ip = None
-    for entry in no_proxy:
-        if entry == "*":
-            return True
-        name, only_port = _split_port(entry)
-        if only_port is not None and only_port != port:
-            continue
-        if ip is not None:
-            with contextlib.suppress(ValueError):
-                if ip in ipaddress.ip_network(name, strict=False):
-                    return True
-            continue
-        domain = name.lstrip("*").strip(".")
-        if domain and (host == domain or host.endswith("." + domain)):
-            return True
-    return False
-
-
-def _split_port(entry: str) -> tuple[str, int | None]:
-    """'host:80' -> ('host', 80); '[::1]:80' -> ('::1', 80); '::1' and 'host' have no port."""
-    if entry.startswith("["):
-        name, _, rest = entry[1:].partition("]")
-        port = rest.removeprefix(":")
-    elif entry.count(":") == 1:
-        name, _, port = entry.partition(":")
-    else:
-        name, port = entry, ""
-    return name, int(port) if port.isdigit() else None
-
-
-# --- secrets in library logs ------------------------------------------------------------
-
-
-class _MaskFilter(logging.Filter):
-    def __init__(self, masker: Masker) -> None:
-        super().__init__()
-        self.masker = masker
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg, record.args = self.masker(record.getMessage()), None
-        return True
-
-
-@contextlib.contextmanager
-def masked_library_logs(masker: Masker) -> Iterator[None]:
-    """httpx logs request URLs (at INFO): mask secrets there while checks run."""
-    if not masker:
-        yield
-        return
-    mask = _MaskFilter(masker)
-    loggers = [logging.getLogger(name) for name in LIBRARY_LOGGERS]
-    for logger in loggers:
-        logger.addFilter(mask)
-    try:
-        yield
-    finally:
-        for logger in loggers:
-            logger.removeFilter(mask)

@@ -24,9 +24,15 @@ import httpx
 
 from ..config.read import Masker, Monitor
 from ..store.days import Sample
-from .transport import NoFinalResponse
+from .failures import BodyCut, ClosedWithoutResponse, InvalidLocation, NoFinalResponse
 
 MIN_STATUS, MAX_STATUS = 100, 599  # what RFC 9110 defines; h11 passes any three digits
+FAILURE_REASONS: tuple[tuple[type[Exception], str], ...] = (
+    (NoFinalResponse, "1xx answer without a final response"),
+    (ClosedWithoutResponse, "connection closed without a response"),
+    (BodyCut, "connection closed before the body ended"),
+    (InvalidLocation, "redirect to an invalid URL"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,16 +198,10 @@ def explain(exc: BaseException, host: str) -> str:
         reason = _os_reason(cause, host)
         if reason:
             return reason
-    if isinstance(exc, NoFinalResponse):
-        return "1xx answer without a final response"
+    for kind, reason in FAILURE_REASONS:
+        if isinstance(exc, kind):
+            return reason
     if isinstance(exc, httpx.RemoteProtocolError):
-        text = str(exc)
-        if "without sending a response" in text:
-            return "connection closed without a response"
-        if "without sending complete message body" in text:
-            return "connection closed before the body ended"
-        if text.startswith("Invalid URL in location header"):
-            return "redirect to an invalid URL"  # httpx parses Location itself, even unasked
         return "not an HTTP response"
     if isinstance(exc, httpx.InvalidURL | UnicodeError | httpx.LocalProtocolError):
         return "invalid request (check the url and headers)"

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import click
 import httpx
 import pytest
 from click.testing import CliRunner
@@ -22,7 +23,8 @@ from generator.cli import main
 from generator.config.read import Config, Defaults, Expect, Masker, Monitor, Site
 from generator.errors import ConfigError
 from generator.incidents.files import Change
-from generator.probe import engine as probe
+from generator.probe import run as probe
+from generator.probe.http import BODY_CAP, read_capped
 from generator.probe.transport import make_client
 from generator.probe.verdict import Result, dig
 from generator.store.days import Sample
@@ -246,7 +248,7 @@ def test_a_huge_body_is_read_only_up_to_the_cap(server: LocalServer) -> None:
 
 
 def test_expectations_are_judged_on_what_was_read(server: LocalServer) -> None:
-    tail = b"x" * probe.BODY_CAP + b"the end"
+    tail = b"x" * BODY_CAP + b"the end"
     server.route("/long", Reply(200, tail))
     sample = probe_one(http(server.url("/long"), expect=Expect(contains="the end")))
     assert outcome(sample) == ("down", 200, "body lacks 'the end' in its first 1 MiB")
@@ -260,7 +262,7 @@ def test_read_capped_stops_at_the_cap(server: LocalServer) -> None:
             request = client.build_request("GET", server.url(path))
             response = await client.send(request, stream=True)
             try:
-                return await probe.read_capped(response, cap=100_000)
+                return await read_capped(response, cap=100_000)
             finally:
                 await response.aclose()
 
@@ -526,7 +528,7 @@ def test_only_picks_monitors_in_config_order() -> None:
 
 def test_an_unknown_only_id_is_bad_usage_with_a_hint() -> None:
     config = config_of(http("http://a/", id="api"), http("http://b/", id="web"))
-    with pytest.raises(probe.click.BadParameter) as raised:
+    with pytest.raises(click.BadParameter) as raised:
         probe.select(config, ("apo",), None)
     assert raised.value.exit_code == 2
     assert raised.value.format_message() == (
@@ -553,7 +555,7 @@ def test_adding_a_monitor_moves_no_other_between_shards() -> None:
 
 @pytest.mark.parametrize("shard", ["0/2", "3/2", "1/0", "x", "1/", "-1/2", "1/2/3"])
 def test_a_bad_shard_is_bad_usage(shard: str) -> None:
-    with pytest.raises(probe.click.BadParameter, match="is not K/N with 1 <= K <= N"):
+    with pytest.raises(click.BadParameter, match="is not K/N with 1 <= K <= N"):
         probe.select(many(3), (), shard)
 
 

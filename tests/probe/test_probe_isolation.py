@@ -22,7 +22,8 @@ from localserver import LocalServer, Reply, closed_port
 
 from generator.cli import main
 from generator.config.read import Config, Defaults, Expect, Masker, Monitor, Site
-from generator.probe import engine as probe
+from generator.probe import run as probe
+from generator.probe.http import BODY_CAP
 from generator.probe.verdict import Result
 from generator.store.days import Sample, read_day
 
@@ -200,7 +201,7 @@ def test_a_1xx_answer_with_no_final_response_says_so(
 
 
 def test_json_expected_of_a_body_cut_at_the_cap_says_so(server: LocalServer) -> None:
-    big = '{"status": "UP", "pad": "' + "x" * probe.BODY_CAP + '"}'
+    big = '{"status": "UP", "pad": "' + "x" * BODY_CAP + '"}'
     server.route("/big", Reply(200, big))
     monitor = http(server.url("/big"), expect=Expect(json=(("status", "UP"),)))
     assert outcome(run(monitor).pop()) == ("down", 200, "body cut at 1 MiB, not JSON")

@@ -22,7 +22,8 @@ import pytest
 from localserver import HOST, Reply, read_request, send
 
 from generator.config.read import Config, Defaults, Monitor, Site
-from generator.probe import engine as probe
+from generator.probe import run as probe
+from generator.probe.turns import worst_case
 from generator.store.days import Sample
 
 NOW = datetime(2026, 11, 23, 10, 5, 0, tzinfo=UTC)
@@ -187,7 +188,7 @@ def bare(url: str, timeout: float = 10.0, retries: int = 1) -> Monitor:
 def test_worst_case(
     monitors: list[Monitor], per_host: int, concurrency: int, seconds: float
 ) -> None:
-    assert probe.worst_case(monitors, per_host, concurrency) == pytest.approx(seconds)
+    assert worst_case(monitors, per_host, concurrency) == pytest.approx(seconds)
 
 
 def test_the_log_line_names_no_host(caplog: pytest.LogCaptureFixture) -> None:
@@ -199,7 +200,7 @@ def test_the_log_line_names_no_host(caplog: pytest.LogCaptureFixture) -> None:
 
 OPEN_FILES = """
 import logging, resource, sys
-from generator.probe import engine as probe
+from generator.probe import run as probe
 logging.basicConfig(level=logging.WARNING, format="%(message)s")
 resource.setrlimit(resource.RLIMIT_NOFILE, (64, int(sys.argv[1])))
 probe.allow_open_files(1000)

@@ -28,8 +28,8 @@ from proxyserver import ProxyServer
 
 from generator.cli import main
 from generator.config.read import Config, Defaults, Expect, Monitor, Site
-from generator.probe import engine as probe
-from generator.probe import transport
+from generator.probe import connect, failures, proxies, transport
+from generator.probe import run as probe
 from generator.probe.verdict import causes
 from generator.store.days import Sample
 
@@ -151,7 +151,7 @@ def test_resolver_threads_are_not_named_after_the_host(monkeypatch: pytest.Monke
         return real(*args, **kwargs)
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    asyncio.run(transport.resolve("localhost", 80))
+    asyncio.run(connect.resolve("localhost", 80))
     assert names == ["upwatch resolve"]
 
 
@@ -206,7 +206,7 @@ def black_holed(server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> Iterato
     async def resolve(host: str, port: int) -> list[Any]:
         return addresses("127.0.0.2", "127.0.0.1", port=port)
 
-    monkeypatch.setattr(transport, "resolve", resolve)
+    monkeypatch.setattr(connect, "resolve", resolve)
     with BlackHole("127.0.0.2", port) as hole:
         assert not hole.connects_within(1.0), "a plain connect to the black hole did not hang"
         yield port
@@ -238,7 +238,7 @@ def test_every_address_black_holed_ends_at_the_timeout(
     async def resolve(host: str, port: int) -> list[Any]:
         return addresses("127.0.0.2", port=port)
 
-    monkeypatch.setattr(transport, "resolve", resolve)
+    monkeypatch.setattr(connect, "resolve", resolve)
     started = time.monotonic()
     [sample] = probe_all(http(f"http://black-holed.test:{port}/", timeout=1.0))
     assert outcome(sample) == ("down", None, "timeout after 1 s")
@@ -257,7 +257,7 @@ def test_a_refused_address_moves_on_at_once_and_refusals_everywhere_say_so(
     async def resolve(host: str, port: int) -> list[Any]:
         return answers.pop(0)
 
-    monkeypatch.setattr(transport, "resolve", resolve)
+    monkeypatch.setattr(connect, "resolve", resolve)
     [first] = probe_all(http(f"http://refusing.test:{server.port}/"))
     [second] = probe_all(http(f"http://refusing.test:{server.port}/"))
     assert outcome(first) == ("up", 200, "")
@@ -270,7 +270,7 @@ def test_the_losing_attempts_are_closed(server: LocalServer, black_holed: int) -
 
     async def connect_and_close() -> tuple[int, int]:
         before = open_files()  # the loop's own files are open by now
-        _reader, writer = await transport.open_stream("black-holed.test", black_holed, None)
+        _reader, writer = await connect.open_stream("black-holed.test", black_holed, None)
         writer.close()
         await writer.wait_closed()
         for _ in range(100):  # the cancelled attempt closes its socket on its next step
@@ -299,7 +299,7 @@ V6 = [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", (f"::{i}", 80, 0, 0)) for i i
 def test_families_alternate_starting_with_the_resolvers_choice(
     infos: list[Any], order: list[str]
 ) -> None:
-    assert [sockaddr[0] for _family, sockaddr in transport.interleave(infos)] == order
+    assert [sockaddr[0] for _family, sockaddr in connect.interleave(infos)] == order
 
 
 # --- 1xx without a final response -----------------------------------------------------------
@@ -371,7 +371,7 @@ async def fetch(url: str, timeout: float = 3.0) -> httpx.Response:
 )
 def test_1xx_then_a_close_is_no_final_response(script: bytes) -> None:
     with Scripted(script, after="close") as server:
-        with pytest.raises(transport.NoFinalResponse, match="1xx answer without a final"):
+        with pytest.raises(failures.NoFinalResponse, match="1xx answer without a final"):
             asyncio.run(fetch(server.url()))
         [sample] = probe_all(http(server.url()))
     assert outcome(sample) == ("down", None, "1xx answer without a final response")
@@ -379,7 +379,7 @@ def test_1xx_then_a_close_is_no_final_response(script: bytes) -> None:
 
 def test_more_1xx_than_the_limit_is_no_final_response_at_once() -> None:
     endless = Scripted(CONTINUE * (transport.MAX_INTERIM + 1), after="interim")
-    with endless as server, pytest.raises(transport.NoFinalResponse):
+    with endless as server, pytest.raises(failures.NoFinalResponse):
         asyncio.run(fetch(server.url(), timeout=30.0))
 
 
@@ -392,7 +392,7 @@ def test_1xx_until_the_deadline_says_why_on_the_timeout() -> None:
         with pytest.raises(TimeoutError) as caught:
             asyncio.run(fetch_within(server.url(), 0.5))
         [sample] = probe_all(http(server.url(), timeout=0.5))
-    assert any(isinstance(c, transport.NoFinalResponse) for c in causes(caught.value))
+    assert any(isinstance(c, failures.NoFinalResponse) for c in causes(caught.value))
     assert outcome(sample) == ("down", None, "1xx answer, then no final response within 0.5 s")
 
 
@@ -564,18 +564,18 @@ def test_a_proxy_variable_that_is_not_a_proxy_url_is_a_clean_error(
 )
 def test_no_proxy_rules(host: str, port: int, no_proxy: str, direct: bool) -> None:
     entries = [e.strip() for e in no_proxy.split(",") if e.strip()]
-    assert transport.bypassed(host, port, entries) is direct
+    assert proxies.bypassed(host, port, entries) is direct
 
 
 def test_proxy_settings_read_from_the_environment() -> None:
-    read = transport.ProxySettings.from_environment
-    assert read({}) == transport.ProxySettings()
+    read = proxies.ProxySettings.from_environment
+    assert read({}) == proxies.ProxySettings()
     assert read({"HTTPS_PROXY": "proxy:3128", "NO_PROXY": "A.example, ,b"}) == (
-        transport.ProxySettings(https="http://proxy:3128", no_proxy=("a.example", "b"))
+        proxies.ProxySettings(https="http://proxy:3128", no_proxy=("a.example", "b"))
     )
     assert read({"https_proxy": "", "HTTPS_PROXY": "http://upper:1"}).https is None
     assert read({"ALL_PROXY": "socks5h://s:1080", "http_proxy": "http://h:1"}) == (
-        transport.ProxySettings(http="http://h:1", https="socks5h://s:1080")
+        proxies.ProxySettings(http="http://h:1", https="socks5h://s:1080")
     )
 
 
