@@ -5,6 +5,7 @@
      +-- IncidentError   an incident file is unreadable or invalid
      +-- DataError       a sample file is malformed
      +-- PublishError    git commit or push failed for good
+    UsageError           a flag's value makes no sense (the CLI prints usage, exit 2)
 
 Each carries a list of `Problem`s so that every problem is reported at once, one
 `path:line: message` line each.
@@ -62,6 +63,18 @@ class DataError(UpwatchError):
 
 class PublishError(UpwatchError):
     """A git commit or push failed for good."""
+
+
+class UsageError(Exception):
+    """Bad usage found by stage code: the CLI shows it as click's usage error, exit 2.
+
+    Stages raise this rather than click's own exceptions, so they do not depend on click.
+    """
+
+    def __init__(self, message: str, flag: str | None = None) -> None:
+        self.message = message
+        self.flag = flag  # the flag it is about, e.g. "--only"
+        super().__init__(message)
 
 
 def display_path(path: Path, root: Path | None = None) -> str:
