@@ -402,6 +402,44 @@ def test_1xx_then_a_final_response_is_that_response() -> None:
     assert outcome(sample) == ("up", 200, "")
 
 
+# --- failures by type ------------------------------------------------------------------------
+
+
+async def read_body(url: str) -> bytes:
+    async with (
+        transport.make_client() as client,
+        client.stream("GET", url, timeout=3.0) as response,
+    ):
+        return await response.aread()
+
+
+@pytest.mark.parametrize(
+    ("reply", "failure"),
+    [
+        (Reply.close(), failures.ClosedWithoutResponse),
+        (Reply(200, "half", headers={"Content-Length": "100"}, keep_alive=False), failures.BodyCut),
+    ],
+)
+def test_a_closed_connection_is_raised_as_its_type(
+    server: LocalServer, reply: Reply, failure: type[Exception]
+) -> None:
+    server.route("/closed", reply)
+    with pytest.raises(failure):
+        asyncio.run(read_body(server.url("/closed")))
+
+
+def test_a_location_httpx_cannot_parse_is_an_invalid_location(server: LocalServer) -> None:
+    from generator.probe.http import send
+
+    async def first_hop(url: str) -> None:
+        async with transport.make_client() as client:
+            await send(client, client.build_request("GET", url))
+
+    server.route("/r", Reply(302, "", headers={"Location": "http://[::1/"}))
+    with pytest.raises(failures.InvalidLocation):
+        asyncio.run(first_hop(server.url("/r")))
+
+
 # --- proxies --------------------------------------------------------------------------------
 
 PROXY_VARIABLES = [f"{n}_proxy" for n in ("http", "https", "all", "no")]
@@ -449,6 +487,32 @@ def test_http_and_https_monitors_go_through_the_proxies_the_environment_names(
     ]
     assert [p.method for p in proxy.seen if p.method == "CONNECT"] == ["CONNECT"]
     assert server.requests[-1].headers["host"] == f"only-via-proxy.test:{server.port}"
+
+
+@pytest.mark.parametrize(
+    ("reply", "detail"),
+    [
+        (Reply.close(), "connection closed without a response"),
+        (
+            Reply(200, "half", headers={"Content-Length": "100"}, keep_alive=False),
+            "connection closed before the body ended",
+        ),
+        (Reply(302, "", headers={"Location": "http://[::1/"}), "redirect to an invalid URL"),
+    ],
+)
+def test_a_proxied_failure_has_the_reason_of_a_direct_one(
+    server: LocalServer,
+    proxy: ProxyServer,
+    no_proxies: pytest.MonkeyPatch,
+    reply: Reply,
+    detail: str,
+) -> None:
+    server.route("/broken", reply)
+    [direct] = probe_all(http(server.url("/broken")))
+    no_proxies.setenv("HTTP_PROXY", proxy.url)
+    [proxied] = probe_all(http(f"http://via-proxy.test:{server.port}/broken"))
+    assert proxy.targets() == [f"http://via-proxy.test:{server.port}/broken"]
+    assert (direct.status, direct.detail) == (proxied.status, proxied.detail) == ("down", detail)
 
 
 def test_no_proxy_hosts_connect_directly(
