@@ -10,14 +10,14 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .. import status
 from ..config.read import Config
 from ..incidents.files import Incident
-
-if TYPE_CHECKING:
-    from .build import Files, MonitorState, Summary
+from ..text import slugify
+from ..times import api_time as iso
+from .model import Files, MonitorState, Summary
 
 Json = dict[str, Any]
 INCIDENT_LIMIT = 50
@@ -70,16 +70,9 @@ def dump(value: Json) -> bytes:
     return (SURROGATE_RE.sub("\ufffd", text) + "\n").encode()
 
 
-def iso(t: datetime | None) -> str | None:
-    """Statuspage's time format: ISO 8601 with milliseconds and Z."""
-    if t is None:
-        return None
-    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-
-
 def page_info(config: Config, summary: Summary) -> Json:
     """The `page` object every Statuspage file starts with."""
-    slug = re.sub(r"[^a-z0-9]+", "-", config.site.title.lower()).strip("-") or "status"
+    slug = slugify(config.site.title, "status")
     return {
         "id": slug,
         "name": config.site.title,
@@ -94,17 +87,18 @@ def component_list(config: Config, summary: Summary) -> list[Json]:
     page_id = page_info(config, summary)["id"]
     out: list[Json] = []
     position = 0
-    group_ids = _group_ids([name for name, _ in summary.groups], {m.id for m in config.monitors})
-    for name, members in summary.groups:
-        group_id = group_ids.get(name)
-        if name:
+    groups = summary.groups
+    group_ids = _group_ids([g.name for g in groups], {m.id for m in config.monitors})
+    for g in groups:
+        group_id = group_ids.get(g.name)
+        if g.name:
             position += 1
-            group = _component(group_id or "", name, "", page_id, summary, position, None)
-            group["status"] = status.worst(m.status for m in members)
+            group = _component(group_id or "", g.name, "", page_id, summary, position, None)
+            group["status"] = g.state
             group["group"] = True
-            group["components"] = [m.id for m in members]
+            group["components"] = [m.id for m in g.members]
             out.append(group)
-        for state in members:
+        for state in g.members:
             position += 1
             component = _component(
                 state.id,
@@ -125,7 +119,7 @@ def _group_ids(names: list[str], taken: set[str]) -> dict[str, str]:
     """A component id for each named group, unique among groups and monitors alike."""
     ids: dict[str, str] = {}
     for name in filter(None, names):
-        base = "group-" + (re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "unnamed")
+        base = "group-" + slugify(name, "unnamed")
         candidate, n = base, 1
         while candidate in taken:
             n += 1

@@ -2,25 +2,31 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 from .. import status
-from .html import printable
+from .model import Files, MonitorState, Summary, printable
 
-if TYPE_CHECKING:
-    from .build import Files, MonitorState, Summary
-
-# Dark enough for white text at 4.5:1, like the page's own colours.
-COLOURS = {
-    status.OPERATIONAL: "#1a7f37",
-    status.DEGRADED: "#8a6100",
-    status.PARTIAL: "#b34700",
-    status.MAJOR: "#c0262d",
-    status.MAINTENANCE: "#1f5fbf",
-    "none": "#5c6370",
+# The one palette of solid colours under white text (4.5:1 or better): the same custom
+# properties as the page's banner in assets/style.css, which a test checks against this table.
+SOLID = {
+    "--op-solid": "#1a7f37",
+    "--deg-solid": "#8a5a00",
+    "--part-solid": "#b13f00",
+    "--maj-solid": "#b4232a",
+    "--mnt-solid": "#1f5fbf",
+    "--none-solid": "#4b535e",
+    "--label-solid": "#444d56",
 }
-LABEL_COLOUR = "#444d56"
+COLOURS = {
+    status.OPERATIONAL: SOLID["--op-solid"],
+    status.DEGRADED: SOLID["--deg-solid"],
+    status.PARTIAL: SOLID["--part-solid"],
+    status.MAJOR: SOLID["--maj-solid"],
+    status.MAINTENANCE: SOLID["--mnt-solid"],
+    "none": SOLID["--none-solid"],
+}
+LABEL_COLOUR = SOLID["--label-solid"]
 NARROW = set("fijlrt1 .:,;'!|()[]")
 WIDE = set("mwMW%@")
 

@@ -1,6 +1,9 @@
 """Build the static site, and serve it locally while rebuilding on change.
 
-    build: load incidents -> load history -> compute status -> render pages -> write files
+    build: load incidents -> load history -> summarize -> render pages -> write files
+
+Data flows one way: this module calls summarize (status into the view model, model.py) and
+the renderers (html, api, feed, badges), which read the model and never import this module.
 
 A failed build raises before anything is written, and files go to a temporary folder that
 replaces the output folder only once complete, so a broken build never leaves half a site.
@@ -25,87 +28,27 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import api
-from . import badges
-from . import feed
-from . import html as render
-from .. import status
-from ..store import days as store
-from ..incidents import files as incidents_mod
-from ..config.read import Config, Monitor, load_config
+from ..config.read import Config, load_config
 from ..errors import IncidentError, Problem, UpwatchError, display_path
+from ..incidents import files as incidents_mod
 from ..incidents.files import Incident
-from ..status import Day
+from ..store.history import read_history
+from . import api, badges, feed
+from . import html as render
+from .model import Files, Summary
+from .summarize import summarize
 
 log = logging.getLogger(__name__)
 
-Files = dict[str, bytes]
 REPLACES = "cannot build here: the site replaces this whole folder, and it holds"
 WORK = ".upwatch-tmp"  # beside the output folder, for the build being written and the old site
 LEGACY_RE = re.compile(r"^-(old-\d+|[a-z0-9_]{8})$")  # what earlier versions left: .site-xxxxxxxx
 AT_FDCWD, RENAME_EXCHANGE = -100, 2
-
-
-@dataclass(frozen=True)
-class MonitorState:
-    """Everything the pages show about one monitor."""
-
-    monitor: Monitor
-    status: str
-    latest: store.Sample | None
-    uptime: dict[str, float | None]
-    bar: list[Day]
-    days: Mapping[date, store.DayStats]
-    hourly: list[tuple[datetime, int, int]]
-    incidents: list[Incident]  # newest first, maintenance included
-
-    @property
-    def id(self) -> str:
-        return self.monitor.id
-
-
-@dataclass(frozen=True)
-class Summary:
-    """The state of the whole page at build time."""
-
-    now: datetime
-    indicator: str
-    description: str
-    monitors: list[MonitorState]
-    incidents: list[Incident]  # every incident and maintenance, newest first
-    newest: datetime | None  # time of the newest sample of any monitor
-    stale: str | None
-
-    @property
-    def groups(self) -> list[tuple[str, list[MonitorState]]]:
-        """Monitors by group, in config order; ungrouped ones under ""."""
-        grouped: dict[str, list[MonitorState]] = {}
-        for state in self.monitors:
-            grouped.setdefault(state.monitor.group, []).append(state)
-        return list(grouped.items())
-
-    @property
-    def open_incidents(self) -> list[Incident]:
-        return [i for i in self.incidents if i.is_open]
-
-    @property
-    def maintenance_now(self) -> list[Incident]:
-        return [i for i in self._maintenance if i.maintenance_state(self.now) == "in_progress"]
-
-    @property
-    def maintenance_next(self) -> list[Incident]:
-        upcoming = [i for i in self._maintenance if i.maintenance_state(self.now) == "scheduled"]
-        return sorted(upcoming, key=lambda i: i.start or self.now)
-
-    @property
-    def _maintenance(self) -> list[Incident]:
-        return [i for i in self.incidents if i.is_maintenance and i.start and i.end]
 
 
 def build(config: Config, out: Path, now: datetime) -> None:
@@ -115,7 +58,7 @@ def build(config: Config, out: Path, now: datetime) -> None:
     check_out(config, out)
     incidents = load_incidents(config)
     windows = incidents_mod.maintenance_windows(incidents)
-    history = store.load_history(config.data_dir, now, windows)
+    history = read_history(config.data_dir, now, windows)
     summary = summarize(config, incidents, history, windows, now)
     files = render_all(config, summary)
     write_site(files, out)
@@ -150,50 +93,6 @@ def load_incidents(config: Config) -> list[Incident]:
     if refused:
         raise UpwatchError(refused)
     return incidents
-
-
-def summarize(
-    config: Config,
-    incidents: list[Incident],
-    history: store.History,
-    windows: Mapping[str, list[tuple[datetime, datetime]]],
-    now: datetime,
-) -> Summary:
-    """Compute every monitor's status and the page's overall status."""
-    states = [
-        monitor_state(m, incidents, history, windows.get(m.id, []), now) for m in config.monitors
-    ]
-    open_incidents = [i for i in incidents if i.is_open]
-    indicator, description = status.page_status((s.status for s in states), open_incidents)
-    times = [s.latest.time for s in states if s.latest is not None]
-    newest = max(times, default=None)
-    stale = status.staleness(newest, now) if config.monitors else None
-    return Summary(now, indicator, description, states, incidents, newest, stale)
-
-
-def monitor_state(
-    monitor: Monitor,
-    incidents: list[Incident],
-    history: store.History,
-    windows: list[tuple[datetime, datetime]],
-    now: datetime,
-) -> MonitorState:
-    """One monitor's status, uptime windows and 90-day bar."""
-    mine = [i for i in incidents if monitor.id in i.monitors]
-    latest = history.latest.get(monitor.id)
-    days = history.days.get(monitor.id, {})
-    recent = history.recent.get(monitor.id, [])
-    current = status.component_status(latest, [i for i in mine if i.is_open], windows, now)
-    return MonitorState(
-        monitor=monitor,
-        status=current,
-        latest=latest,
-        uptime=status.uptime_windows(days, recent, windows, now),
-        bar=status.uptime_bar(days, mine, now),
-        days=days,
-        hourly=history.hourly.get(monitor.id, []),
-        incidents=mine,
-    )
 
 
 def render_all(config: Config, summary: Summary) -> Files:

@@ -9,10 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from .build import MonitorState
+from .model import MonitorState
 
 SPARK_W, SPARK_H = 96, 24
 SPARK_HOURS = 24

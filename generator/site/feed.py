@@ -6,18 +6,15 @@ otherwise they are relative to the feed, which sits at the top of the site.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 from xml.etree import ElementTree as ET
 
 from ..config.read import Config
 from ..incidents.files import Incident
-from .html import incident_words, printable, render_markdown, state_label
-from ..store.days import format_time
-
-if TYPE_CHECKING:
-    from .build import Summary
+from ..text import slugify
+from ..times import format_time
+from .markdown import render_markdown
+from .model import Summary, incident_words, printable, state_label
 
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_LIMIT = 50
@@ -28,7 +25,7 @@ def atom(config: Config, summary: Summary) -> bytes:
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
     base = f"{config.site.url}/" if config.site.url else ""
-    _text(feed, "id", base or f"urn:upwatch:{_slug(config.site.title)}")
+    _text(feed, "id", base or f"urn:upwatch:{slugify(config.site.title, 'status')}")
     _text(feed, "title", f"{config.site.title}: incidents and maintenance")
     _text(feed, "updated", format_time(_feed_updated(summary)))
     author = ET.SubElement(feed, f"{{{ATOM}}}author")
@@ -91,7 +88,3 @@ def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:
 
 def _link(parent: ET.Element, href: str, rel: str, kind: str) -> None:
     ET.SubElement(parent, f"{{{ATOM}}}link", {"href": href, "rel": rel, "type": kind})
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "status"

@@ -1,29 +1,22 @@
 """Render the HTML pages from the Jinja templates: the built-in ones, each overridable from site_templates/.
 
-Templates get plain values (the build's Summary and config) and a few filters for times in
-the site's zone, uptime words and incident Markdown. Every page gets `root`, the relative
+Templates get plain values (the view model's Summary and config) and a few filters for times
+in the site's zone, uptime words and incident Markdown; they display, the model decides. Every page gets `root`, the relative
 way back to the site's top ("" or "../"), so links work under any base path.
 """
 
 from __future__ import annotations
 
-import bisect
-import functools
 import hashlib
-import html
 import logging
 import os
-import re
 import traceback
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
-from xml.etree import ElementTree
+from typing import Any
 from zoneinfo import ZoneInfo
 
-import markdown
 from jinja2 import (
     BaseLoader,
     ChoiceLoader,
@@ -34,33 +27,21 @@ from jinja2 import (
     TemplateSyntaxError,
 )
 from jinja2.loaders import split_template_path
-from markupsafe import Markup
 
-from . import charts
-from .. import safefiles
-from .. import status
+from .. import safefiles, status
 from ..config.read import Config
 from ..errors import Problem, UpwatchError, display_path
 from ..incidents.files import Incident
-from ..store.days import format_time
-
-if TYPE_CHECKING:
-    from .build import Files, Summary
+from ..times import format_time
+from . import charts, model
+from .markdown import render_markdown, too_costly
+from .model import Files, Summary
 
 log = logging.getLogger(__name__)
 
 ASSETS = "assets"
 BUILTIN = Path(__file__).resolve().parent / "templates"  # shipped in the wheel
 PAST_DAYS = 14
-SAFE_SCHEMES = {"", "http", "https", "mailto"}
-# A hand-edited incident or day file, or a config value, may hold these; one would make a page,
-# the feed or a badge invalid.
-NONCHARACTERS = "".join(f"{chr(p + 0xFFFE)}{chr(p + 0xFFFF)}" for p in range(0, 0x110000, 0x10000))
-# A lone surrogate (YAML's "\ud800") cannot even be encoded as UTF-8.
-FORBIDDEN_RE = re.compile(
-    f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef{NONCHARACTERS}]"
-)
-URL_NOISE_RE = re.compile(r"[\x00-\x20\x7f]")  # browsers strip or ignore these in a URL
 
 
 def pages(config: Config, summary: Summary) -> Files:
@@ -115,7 +96,7 @@ def environment(config: Config, summary: Summary) -> Environment:
     """The Jinja environment: autoescape, strict undefined, templates from the config's folder."""
     env = Environment(
         autoescape=True,
-        finalize=printable,
+        finalize=model.printable,
         undefined=StrictUndefined,
         loader=ChoiceLoader(
             [SafeLoader(config.templates_dir, config.root), SafeLoader(BUILTIN, BUILTIN)]
@@ -132,10 +113,16 @@ def environment(config: Config, summary: Summary) -> Environment:
         markdown=lambda text: render_markdown(text, config.site.allow_html),
         duration=status.duration_words,
         sparkline=charts.sparkline,
-        incident_words=incident_words,
+        incident_words=model.incident_words,
+        incident_mark=model.incident_mark,
+        incident_state=model.incident_state,
+        impact_words=model.impact_words,
+        lasted=model.lasted,
+        uptime_words=model.uptime_words,
+        # Kept for site_templates/ written for earlier versions; the built-ins no longer decide.
         severity_state=status.FROM_SEVERITY.__getitem__,
-        state_label=state_label,
         worst=status.worst,
+        state_label=model.state_label,
         groupby_month=lambda items: by_month(items, zone),
     )
     env.globals.update(
@@ -148,15 +135,6 @@ def environment(config: Config, summary: Summary) -> Environment:
         bar_summary=status.bar_summary,
     )
     return env
-
-
-def printable(value: Any) -> Any:
-    """Text with the code points HTML and XML forbid (controls, noncharacters) shown as \ufffd."""
-    if isinstance(value, Markup):
-        return Markup(FORBIDDEN_RE.sub("\ufffd", value))
-    if isinstance(value, str):
-        return FORBIDDEN_RE.sub("\ufffd", value)
-    return value
 
 
 def time_filters(zone: ZoneInfo, now: datetime) -> dict[str, Callable[..., str]]:
@@ -187,22 +165,6 @@ def time_filters(zone: ZoneInfo, now: datetime) -> dict[str, Callable[..., str]]
         "iso": iso,
         "ago": lambda t: status.ago(t, now),
     }
-
-
-def incident_words(incident: Incident, now: datetime) -> str:
-    """The state of an incident or maintenance in words."""
-    if incident.is_maintenance:
-        return {
-            "scheduled": "Scheduled",
-            "in_progress": "In progress",
-            "completed": "Completed",
-        }[incident.maintenance_state(now)]
-    return state_label(incident.status)
-
-
-def state_label(state: str) -> str:
-    """An update's state as people write it: "Investigating", "In progress"."""
-    return state.replace("_", " ").capitalize()
 
 
 def by_month(incidents: list[Incident], zone: ZoneInfo) -> list[tuple[str, list[Incident]]]:
@@ -298,120 +260,3 @@ class SafeLoader(BaseLoader):
                 [Problem(where, line, "not UTF-8 text (save it as UTF-8)")]
             ) from None
         return source, str(path), lambda: True  # one environment serves one build
-
-
-# --- incident Markdown -----------------------------------------------------------------
-
-
-class _SafeLinks(markdown.treeprocessors.Treeprocessor):
-    """Drops script-like link targets and turns images on other hosts into plain links."""
-
-    def run(self, root: ElementTree.Element) -> None:
-        for parent in root.iter():
-            for child in list(parent):
-                if child.tag == "img" and not _local_url(child.get("src", "")):
-                    # A picture from another host would make every visit call that host.
-                    child.tag = "a"
-                    child.text = child.get("alt") or child.get("src")
-                    child.attrib = {"href": child.get("src", "")}
-                if child.tag == "a" and not _safe_url(child.get("href", "")):
-                    child.attrib.pop("href", None)
-
-
-def _as_browser_reads(url: str) -> str:
-    """A link target as a browser takes it: entities decoded, spaces dropped, \\ read as /."""
-    return URL_NOISE_RE.sub("", html.unescape(url)).replace("\\", "/")
-
-
-def _safe_url(url: str) -> bool:
-    return urlsplit(_as_browser_reads(url)).scheme.lower() in SAFE_SCHEMES
-
-
-def _local_url(url: str) -> bool:
-    parts = urlsplit(_as_browser_reads(url))
-    return not parts.scheme and not parts.netloc
-
-
-class _EscapeHtml(markdown.Extension):
-    """Treat raw HTML in Markdown as text, so it is shown escaped instead of run."""
-
-    def extendMarkdown(self, md: markdown.Markdown) -> None:
-        md.preprocessors.deregister("html_block")
-        md.inlinePatterns.deregister("html")
-        md.treeprocessors.register(_SafeLinks(md), "safe_links", 0)
-
-
-@functools.lru_cache(maxsize=512)  # the page and the feed show the same text
-def render_markdown(text: str, allow_html: bool = False) -> Markup:
-    """Incident Markdown as HTML; raw HTML escaped unless the site allows it."""
-    if too_costly(text):
-        return Markup("<pre>{}</pre>").format(text)
-    extensions: list[markdown.Extension | str] = ["sane_lists"]
-    if not allow_html:
-        extensions.append(_EscapeHtml())
-    try:
-        html = markdown.markdown(text, extensions=extensions, output_format="html")
-    except RecursionError:  # lists or quotes nested past Python's limit: show the text as is
-        return Markup("<pre>{}</pre>").format(text)
-    return Markup(html)
-
-
-# --- the cost of Markdown --------------------------------------------------------------
-#
-# python-markdown does work that grows faster than the text: each bracket scans to its
-# match (or to the end of its block), each split of a block copies the rest of it, each
-# inline match rebuilds its block's text, and the list of blocks shifts for every block.
-# The weights are nanoseconds per step, measured with markdown 3.11 on hostile inputs and
-# rounded up; a text estimated over COST_PER_CHAR per character is shown as written, so an
-# incident file of MAX_FILE_BYTES renders in about 2 s at worst, whatever it holds.
-
-BLOCK_SPLIT_RE = re.compile(r"\n[ \t]*\n")
-SPLITTING_LINE_RE = re.compile(r"^ {0,3}(?:=+|-+|(?:[-*_][ \t]*){3,})[ \t]*$", re.MULTILINE)
-INLINE_RE = re.compile(r"[\\`*_<>&!#\[]")  # what can start an inline match
-BRACKET_RE = re.compile(r"[\[\]()]")
-QUOTE_RE = re.compile(r"[\"']")
-PER_CHAR, PER_BLOCK, PER_BLOCK_PAIR = 1200, 25_000, 0.5
-PER_SPLIT, PER_INLINE, PER_SCAN = 15, 0.4, 170
-COST_PER_CHAR = 8000
-
-
-@functools.lru_cache(maxsize=512)
-def too_costly(text: str) -> bool:
-    """Whether python-markdown would take far longer than linear time on this text."""
-    return markdown_cost(text) > COST_PER_CHAR * max(len(text), 1)
-
-
-def markdown_cost(text: str) -> float:
-    """An upper estimate, in nanoseconds, of python-markdown's work on a text (linear time)."""
-    blocks = BLOCK_SPLIT_RE.split(text)
-    cost = PER_CHAR * len(text) + PER_BLOCK_PAIR * len(blocks) ** 2
-    for block in blocks:
-        splits = len(SPLITTING_LINE_RE.findall(block))
-        inline = len(INLINE_RE.findall(block))
-        cost += PER_BLOCK + len(block) * (PER_SPLIT * splits + PER_INLINE * inline)
-        cost += PER_SCAN * bracket_scans(block)
-    return cost
-
-
-def bracket_scans(block: str) -> int:
-    """Characters python-markdown's link patterns scan: from each [ to its ], from ]( to )."""
-    size = len(block)
-    quotes = [m.start() for m in QUOTE_RE.finditer(block)]
-    brackets: list[int] = []
-    parens: list[tuple[int, bool]] = []
-    scanned = 0
-    for match in BRACKET_RE.finditer(block):
-        at, char = match.start(), match.group()
-        if char == "[":
-            brackets.append(at)
-        elif char == "]":
-            scanned += at - brackets.pop() if brackets else 0
-        elif char == "(":
-            parens.append((at, at > 0 and block[at - 1] == "]"))
-        elif parens:
-            start, link = parens.pop()
-            # A quote inside a link's parentheses makes it look for a title to the block's end.
-            quoted = bisect.bisect_left(quotes, start) < bisect.bisect_left(quotes, at)
-            scanned += (size - start if quoted else at - start) if link else 0
-    unclosed = [*brackets, *(start for start, link in parens if link)]
-    return scanned + sum(size - start for start in unclosed)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from xml.etree import ElementTree
@@ -12,13 +12,12 @@ from xml.etree import ElementTree
 import pytest
 from click.testing import CliRunner
 from markupsafe import Markup
+from site_repo import HOSTILE, NOW, UPGRADE, write_repo
 
 from generator.cli import main
 from generator.config.read import load_config
-from generator.site.html import bracket_scans, render_markdown, too_costly
+from generator.site.markdown import bracket_scans, render_markdown, too_costly
 from generator.store.days import Sample, append_samples
-
-from site_repo import CONFIG, HOSTILE, NOW, OUTAGE, UPGRADE, write_repo
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from localserver import closed_port
 
-from generator.site.html import BUILTIN
 from generator.site.build import exchange
+from generator.site.html import BUILTIN
 
 NOW = "2026-11-23T12:00:00Z"
 LATER = "2026-11-23T12:05:00Z"

@@ -16,8 +16,8 @@ import httpx
 import pytest
 from site_repo import write_repo
 
-from generator.site import build as site
 from generator.config.read import load_config
+from generator.site import build as site
 
 
 def test_server_answers_on_localhost(tmp_path: Path) -> None:

@@ -1,0 +1,185 @@
+"""The view model: what the pages, the JSON, the feed and the badges show, as plain values.
+
+Every status decision the page makes (the banner's colour and words, a group's worst state,
+an incident's state in words) is taken here, so templates only display. This module imports
+nothing else from the site package: data flows build -> (html, api, feed, badges) -> model.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from markupsafe import Markup
+
+from .. import status
+from ..config.read import Monitor
+from ..incidents.files import Incident
+from ..status import ComponentStatus, Day, Indicator
+from ..status import state_label as state_label  # the one place state words become labels
+from ..store.samples import Sample
+from ..store.tally import DayStats
+
+Files = dict[str, bytes]
+UNKNOWN = "unknown"  # the banner's kind when the data is too old to say
+MAINTENANCE = "maintenance"  # the banner's and an incident mark's kind for maintenance
+# A hand-edited incident or day file, or a config value, may hold these; one would make a page,
+# the feed or a badge invalid.
+NONCHARACTERS = "".join(f"{chr(p + 0xFFFE)}{chr(p + 0xFFFF)}" for p in range(0, 0x110000, 0x10000))
+# A lone surrogate (YAML's "\ud800") cannot even be encoded as UTF-8.
+FORBIDDEN_RE = re.compile(
+    f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef{NONCHARACTERS}]"
+)
+
+
+@dataclass(frozen=True)
+class MonitorState:
+    """Everything the pages show about one monitor."""
+
+    monitor: Monitor
+    status: ComponentStatus
+    latest: Sample | None
+    uptime: dict[str, float | None]
+    bar: list[Day]
+    days: Mapping[date, DayStats]
+    hourly: list[tuple[datetime, int, int]]
+    incidents: list[Incident]  # newest first, maintenance included
+
+    @property
+    def id(self) -> str:
+        return self.monitor.id
+
+
+@dataclass(frozen=True)
+class Banner:
+    """The overall status at the top of the page: a kind (its colour and icon) and words."""
+
+    kind: str  # an indicator (none, minor, major, critical), "maintenance" or "unknown"
+    words: str
+
+
+@dataclass(frozen=True)
+class Group:
+    """One group of monitors on the page, with its heading and worst state."""
+
+    name: str  # as configured; "" for ungrouped monitors
+    title: str  # the heading shown
+    state: str  # the worst component status of its members
+    members: list[MonitorState]
+
+    @property
+    def troubled(self) -> bool:
+        """Whether the heading shows the group's state (only when it is not operational)."""
+        return self.state != status.OPERATIONAL
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The state of the whole page at build time."""
+
+    now: datetime
+    indicator: Indicator
+    description: str
+    monitors: list[MonitorState]
+    incidents: list[Incident]  # every incident and maintenance, newest first
+    newest: datetime | None  # time of the newest sample of any monitor
+    stale: str | None
+
+    @property
+    def banner(self) -> Banner:
+        """The banner: unknown when the data is stale, maintenance when only that is going on."""
+        if self.indicator == "none" and self.stale:
+            return Banner(UNKNOWN, "Status unknown" if self.newest else "No status data yet")
+        if self.indicator == "none" and self.maintenance_now:
+            return Banner(MAINTENANCE, self.description)
+        return Banner(self.indicator, self.description)
+
+    @property
+    def groups(self) -> list[Group]:
+        """Monitors by group, in config order; ungrouped ones under ""."""
+        grouped: dict[str, list[MonitorState]] = {}
+        for state in self.monitors:
+            grouped.setdefault(state.monitor.group, []).append(state)
+        fallback = "Services" if len(grouped) == 1 else "Other services"
+        return [
+            Group(name, name or fallback, status.worst([s.status for s in members]), members)
+            for name, members in grouped.items()
+        ]
+
+    @property
+    def open_incidents(self) -> list[Incident]:
+        return [i for i in self.incidents if i.is_open]
+
+    @property
+    def maintenance_now(self) -> list[Incident]:
+        return [i for i in self._maintenance if i.maintenance_state(self.now) == "in_progress"]
+
+    @property
+    def maintenance_next(self) -> list[Incident]:
+        upcoming = [i for i in self._maintenance if i.maintenance_state(self.now) == "scheduled"]
+        return sorted(upcoming, key=lambda i: i.start or self.now)
+
+    @property
+    def maintenance(self) -> list[Incident]:
+        """Maintenance going on now, then what is coming, soonest first."""
+        return self.maintenance_now + self.maintenance_next
+
+    @property
+    def _maintenance(self) -> list[Incident]:
+        return [i for i in self.incidents if i.is_maintenance and i.start and i.end]
+
+
+# --- words and marks of an incident ----------------------------------------------------
+
+
+def incident_words(incident: Incident, now: datetime) -> str:
+    """The state of an incident or maintenance in words."""
+    if incident.is_maintenance:
+        return state_label(incident.maintenance_state(now))
+    return state_label(incident.status)
+
+
+def incident_mark(incident: Incident) -> str:
+    """What colours an incident's row: its severity, or "maintenance"."""
+    return MAINTENANCE if incident.is_maintenance else incident.severity
+
+
+def incident_state(incident: Incident) -> ComponentStatus:
+    """The component status an incident's pill shows: its severity's, or under maintenance."""
+    return (
+        status.MAINTENANCE if incident.is_maintenance else status.FROM_SEVERITY[incident.severity]
+    )
+
+
+def impact_words(incident: Incident) -> str:
+    """What an incident's pill says: "Major impact", or "Scheduled maintenance"."""
+    return (
+        "Scheduled maintenance"
+        if incident.is_maintenance
+        else f"{incident.severity.capitalize()} impact"
+    )
+
+
+def uptime_words(value: float | None) -> str:
+    """A monitor's uptime under its bar: "99.95% uptime", or "No data"."""
+    return status.format_uptime(value) + (" uptime" if value is not None else "")
+
+
+def lasted(incident: Incident) -> bool:
+    """Whether an incident is over with both ends known, so it has a duration."""
+    return bool(incident.started and incident.resolved and incident.status == "resolved")
+
+
+# --- text the pages may show -----------------------------------------------------------
+
+
+def printable(value: Any) -> Any:
+    """Text with the code points HTML and XML forbid (controls, noncharacters) shown as \ufffd."""
+    if isinstance(value, Markup):
+        return Markup(FORBIDDEN_RE.sub("\ufffd", value))
+    if isinstance(value, str):
+        return FORBIDDEN_RE.sub("\ufffd", value)
+    return value
