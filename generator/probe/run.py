@@ -29,11 +29,11 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 
-import click
 import httpx
 
 from ..config.checks import did_you_mean
 from ..config.read import Config, Masker, Monitor, resolve_secrets
+from ..errors import UsageError
 from ..incidents.files import Change
 from ..store.days import Sample
 from .http import NotFollowed, check_http
@@ -57,12 +57,12 @@ def select(config: Config, only: Sequence[str], shard: str | None) -> list[Monit
     monitors = list(config.monitors)
     wanted = [i.strip() for item in only for i in item.split(",") if i.strip()]
     if only and not wanted:
-        raise click.BadParameter("names no monitor id", param_hint="'--only'")
+        raise UsageError("names no monitor id", "--only")
     if wanted:
         known = [m.id for m in monitors]
         unknown = [_unknown(i, known) for i in wanted if i not in known]
         if unknown:
-            raise click.BadParameter("; ".join(unknown), param_hint="'--only'")
+            raise UsageError("; ".join(unknown), "--only")
         monitors = [m for m in monitors if m.id in wanted]
     if shard is not None:
         k, n = parse_shard(shard)
@@ -78,8 +78,8 @@ def parse_shard(text: str) -> tuple[int, int]:
     """'K/N' with 1 <= K <= N; anything else is bad usage."""
     k_text, _, n_text = text.partition("/")
     if not (k_text.isdigit() and n_text.isdigit()) or not 1 <= int(k_text) <= int(n_text):
-        raise click.BadParameter(
-            f"{text!r} is not K/N with 1 <= K <= N (for example 2/4)", param_hint="'--shard'"
+        raise UsageError(
+            f"{text!r} is not K/N with 1 <= K <= N (for example 2/4)", "--shard"
         )
     return int(k_text), int(n_text)
 
