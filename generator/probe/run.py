@@ -78,9 +78,7 @@ def parse_shard(text: str) -> tuple[int, int]:
     """'K/N' with 1 <= K <= N; anything else is bad usage."""
     k_text, _, n_text = text.partition("/")
     if not (k_text.isdigit() and n_text.isdigit()) or not 1 <= int(k_text) <= int(n_text):
-        raise UsageError(
-            f"{text!r} is not K/N with 1 <= K <= N (for example 2/4)", "--shard"
-        )
+        raise UsageError(f"{text!r} is not K/N with 1 <= K <= N (for example 2/4)", "--shard")
     return int(k_text), int(n_text)
 
 
