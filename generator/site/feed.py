@@ -6,13 +6,13 @@ otherwise they are relative to the feed, which sits at the top of the site.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from xml.etree import ElementTree as ET
 
 from ..config.read import Config
 from ..incidents.files import Incident
 from ..text import slugify
-from ..times import format_time
+from ..times import format_time, readable_utc
 from .markdown import render_markdown
 from .model import Summary, incident_words, printable, state_label
 
@@ -58,7 +58,7 @@ def entry(incident: Incident, config: Config, now: datetime, base: str) -> ET.El
 def _content(incident: Incident, config: Config) -> str:
     parts = [str(render_markdown(incident.body, config.site.allow_html))]
     for update in reversed(incident.updates):
-        when = update.time.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        when = readable_utc(update.time)
         parts.append(f"<p><strong>{state_label(update.status)}</strong> ({when})</p>")
         parts.append(str(render_markdown(update.text, config.site.allow_html)))
     return "\n".join(parts)

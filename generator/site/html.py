@@ -28,11 +28,10 @@ from jinja2 import (
 )
 from jinja2.loaders import split_template_path
 
-from .. import safefiles, status
+from .. import safefiles, status, times
 from ..config.read import Config
 from ..errors import Problem, UpwatchError, display_path
 from ..incidents.files import Incident
-from ..times import format_time
 from . import charts, model
 from .markdown import render_markdown, too_costly
 from .model import Files, Summary
@@ -111,7 +110,7 @@ def environment(config: Config, summary: Summary) -> Environment:
         state_words=status.COMPONENT_WORDS.__getitem__,
         day_words=status.DAY_WORDS.__getitem__,
         markdown=lambda text: render_markdown(text, config.site.allow_html),
-        duration=status.duration_words,
+        duration=times.duration,
         sparkline=charts.sparkline,
         incident_words=model.incident_words,
         incident_mark=model.incident_mark,
@@ -139,31 +138,12 @@ def environment(config: Config, summary: Summary) -> Environment:
 
 def time_filters(zone: ZoneInfo, now: datetime) -> dict[str, Callable[..., str]]:
     """Times shown in the site's zone with the zone named; ISO 8601 for attributes."""
-
-    def local(t: datetime) -> datetime:
-        return t.astimezone(zone)
-
-    def clock(t: datetime) -> str:
-        return f"{local(t):%H:%M} {local(t).tzname()}"
-
-    def day(t: datetime | date) -> str:
-        d = local(t).date() if isinstance(t, datetime) else t
-        return f"{d:%b} {d.day}, {d.year}"
-
-    def when(t: datetime) -> str:
-        d = local(t)
-        year = f", {d.year}" if d.year != local(now).year else ""
-        return f"{d:%b} {d.day}{year}, {clock(t)}"
-
-    def iso(t: datetime | date) -> str:
-        return format_time(t) if isinstance(t, datetime) else t.isoformat()
-
     return {
-        "clock": clock,
-        "day": day,
-        "when": when,
-        "iso": iso,
-        "ago": lambda t: status.ago(t, now),
+        "clock": lambda t: times.clock(t, zone),
+        "day": lambda t: times.day_text(t, zone),
+        "when": lambda t: times.when(t, zone, now),
+        "iso": times.attribute_time,
+        "ago": lambda t: times.ago(t, now),
     }
 
 
