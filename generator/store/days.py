@@ -1,19 +1,18 @@
-"""The sample store: one append-only CSV file per UTC day under data/.
+"""Day files: one append-only CSV file per UTC day under data/, and the one reader of them.
 
     time,monitor,location,status,ms,code,detail
     2026-11-23T10:05:00Z,api,github,up,182,200,
 
-Readers go by column name, sort by time and drop exact duplicates (concurrent runs merge
-their files with git's union rule, so a line may arrive twice). A malformed line (a torn
-write, a field over csv's size limit) is reported with its file and line number and
-skipped, never a crash. A file that cannot be read at all (a header without the needed
-columns, UTF-16 text, a symlink out of the repository, a FIFO or a device) is reported and
-never opened or followed; a UTF-8 byte order mark is dropped. Each run's rows go to a day
-file in one append that is cut back to the old size if the disk is full, so no torn row
-is left behind.
+Readers go by column name and drop exact duplicate lines (concurrent runs merge their files
+with git's union rule, so a line may arrive twice). A malformed line (a torn write, a field
+over csv's size limit) is reported with its file and line number and skipped, never a
+crash. A file that cannot be read at all (a header without the needed columns, UTF-16
+text, a symlink out of the repository, a FIFO or a device) is reported and never opened or
+followed; a UTF-8 byte order mark is dropped. Each run's rows go to a day file in one
+append that is cut back to the old size if the disk is full, so no torn row is left behind.
 
-`load_history` (fast reading, history.py) reduces day files and rollups to what the site
-shows; `compact` (rollup.py) rolls old day files into rollups.
+`read_rows` is the one parser: a build counts its rows (tally.py), and `read_day` makes
+them Samples. history.py reads what the site shows; rollup.py keeps finished days small.
 """
 
 from __future__ import annotations
@@ -27,68 +26,50 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .. import safefiles
 from ..errors import DataError, Problem, display_path
+from .samples import (
+    COLUMNS,
+    HEADER,
+    MAX_MS,
+    STATUSES,
+    Sample,
+    format_time,
+    parse_row,
+    parse_time,
+    sample_key,
+    to_row,
+    within_years,
+)
+from .tally import KINDS, RECENT, DayStats, DayTable, History, Row
 
-if TYPE_CHECKING:
-    from ..config.read import Config
-    from .rollup import CompactResult
+__all__ = [  # the names other stages import from here
+    "COLUMNS",
+    "HEADER",
+    "RECENT",
+    "STATUSES",
+    "DayStats",
+    "DayTable",
+    "History",
+    "Sample",
+    "format_time",
+    "parse_time",
+    "sample_key",
+    "to_row",
+    "within_years",
+]
 
 log = logging.getLogger(__name__)
 
-COLUMNS = ("time", "monitor", "location", "status", "ms", "code", "detail")
-HEADER = ",".join(COLUMNS) + "\n"
-STATUSES = ("up", "degraded", "down")
-MAX_MS = 86_400_000  # a day: no single check takes longer
-FIRST_YEAR, LAST_YEAR = 1970, 2999
 CONFLICT_START = "<<<<<<<"  # git's marker, first line of a file added on both sides
 FIELD_LIMIT = csv.field_size_limit()  # 131,072 characters unless a program raised it
 NOT_READ, IGNORED = "not read", "file ignored"  # how messages about a whole file end
 OVERSIZED = f"field larger than {FIELD_LIMIT} characters"
 DAY_FILE_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.csv$")
-
-
-@dataclass(frozen=True, slots=True)
-class Sample:
-    """One check of one monitor at one time."""
-
-    time: datetime
-    monitor: str
-    location: str
-    status: str
-    ms: int | None = None
-    code: int | None = None
-    detail: str = ""
-
-    @property
-    def day(self) -> date:
-        return self.time.date()
-
-
-def format_time(t: datetime) -> str:
-    """UTC, whole seconds, with Z: the one time format of data files."""
-    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_time(text: str) -> datetime:
-    """Read an ISO 8601 time with Z or an offset; a naive time is refused."""
-    t = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
-    if t.tzinfo is None:
-        raise ValueError(f"time {text!r} has no time zone (add Z or an offset)")
-    return within_years(t, text)
-
-
-def within_years(t: datetime, text: str) -> datetime:
-    """An aware time in UTC; ValueError outside the years a status page can mean."""
-    if not FIRST_YEAR <= t.year <= LAST_YEAR:  # also keeps zone shifts from overflowing
-        raise ValueError(f"time {text!r} is not between {FIRST_YEAR} and {LAST_YEAR}")
-    return t.astimezone(UTC)
 
 
 def day_path(data_dir: Path, day: date) -> Path:
@@ -120,31 +101,6 @@ def day_files(data_dir: Path, problems: list[Problem] | None = None) -> dict[dat
         except ValueError:  # 2026-13-45.csv: named like a day file, but no such day
             _report(Problem(display_path(path), None, f"no such day; {IGNORED}"), problems)
     return dict(sorted(found.items()))
-
-
-def check_data(data_dir: Path) -> tuple[list[Problem], list[Problem]]:
-    """What `upwatch check` says of data/: files not read, and lines skipped or files ignored."""
-    from .history import stats_of_days  # history.py builds on this module, so it comes in here
-    from .rollup import check_rollups
-
-    problems: list[Problem] = []
-    _, by_day = stats_of_days(day_files(data_dir, problems), {})
-    problems += [p for found in by_day.values() for p in found] + check_rollups(data_dir)
-    unread = [p for p in problems if p.message.endswith(NOT_READ)]
-    return unread, [p for p in problems if not p.message.endswith(NOT_READ)]
-
-
-def to_row(sample: Sample) -> list[str]:
-    """The CSV fields of a sample, each on one line (git's union merge works line by line)."""
-    return [
-        format_time(sample.time),
-        sample.monitor,
-        " ".join(sample.location.split()),
-        sample.status,
-        "" if sample.ms is None else str(sample.ms),
-        "" if sample.code is None else str(sample.code),
-        " ".join(sample.detail.split()),
-    ]
 
 
 def folder(path: Path) -> Path:
@@ -280,53 +236,6 @@ def _cut_back(path: Path, size: int | None) -> None:
         os.truncate(path, size)
 
 
-def parse_row(row: dict[str, str]) -> Sample:
-    """A Sample from one CSV row read by column name; ValueError says what is wrong."""
-    status = row.get("status") or ""
-    if status not in STATUSES:
-        raise ValueError(f"status must be up, degraded or down, not {status!r}")
-    monitor = row.get("monitor") or ""
-    if not monitor:
-        raise ValueError("monitor is empty")
-    ms, code = row.get("ms") or "", row.get("code") or ""
-    return Sample(
-        time=parse_time(row.get("time") or ""),
-        monitor=monitor,
-        location=row.get("location") or "default",
-        status=status,
-        ms=parse_ms(ms),
-        code=parse_code(code),
-        detail=row.get("detail") or "",
-    )
-
-
-def parse_ms(text: str) -> int | None:
-    """A response time in whole milliseconds (empty: none); ValueError when impossible."""
-    if not text:
-        return None
-    if not text.isdecimal() or int(text) > MAX_MS:
-        raise ValueError(f"ms must be a whole number from 0 to {MAX_MS}, not {text!r}")
-    return int(text)
-
-
-def is_code(text: str) -> bool:
-    """Whether text is a status code as a server may send it: three digits, 100 to 999.
-
-    HTTP defines 100-599, but a server may answer `HTTP/1.1 999`; the probe records that
-    as a down sample with its code, and every reader must take the row as written.
-    """
-    return len(text) == 3 and text.isascii() and text.isdigit() and text[0] != "0"
-
-
-def parse_code(text: str) -> int | None:
-    """An HTTP status code (empty: none); ValueError when it is not one."""
-    if not text:
-        return None
-    if not is_code(text):
-        raise ValueError(f"code must be an HTTP status from 100 to 999, not {text!r}")
-    return int(text)
-
-
 # --- reading day files ---
 
 
@@ -381,54 +290,120 @@ def missing_columns(header: list[str]) -> str | None:
     return f"header lacks {', '.join(missing)}" if missing else None
 
 
+def read_rows(
+    path: Path,
+    problems: list[Problem] | None = None,
+    day: date | None = None,
+    root: Path | None = None,
+) -> list[Row]:
+    """The distinct good rows of a day file in file order; the others go to problems (or the log).
+
+    With `day`, a row whose time is on another day is refused too.
+    """
+    found: list[Problem] = []
+    try:
+        text = data_text(path, root or repository(path.parent)).replace("\r\n", "\n")
+        rows = _parse(text.split("\n"), day, found)
+    except Unreadable as exc:
+        found.append(Problem("", exc.line, str(exc)))
+        rows = []
+    where = display_path(path)
+    for problem in found:
+        _report(Problem(where, problem.line, problem.message), problems)
+    return rows
+
+
+CODES = {str(n): n for n in range(100, 1000)}  # samples.is_code as a table for the hot loop
+
+
+def _parse(lines: list[str], day: date | None, found: list[Problem]) -> list[Row]:
+    """Rows of a day file's lines; this is the hot loop of a build, so the common line (no
+    quote, seven fields, a time seen before) costs one split and a few lookups."""
+    header, first = _header_of(lines, found)
+    layout = None if header == list(COLUMNS) else [_index(header, c) for c in COLUMNS]
+    seen = {lines[first - 1], ""}  # the header again (both sides added it), blank lines
+    times: dict[str, str] = {}
+    rows: list[Row] = []
+    for number, line in enumerate(lines[first:], start=first + 1):
+        if line in seen:
+            continue
+        seen.add(line)
+        fields = split_line(line) if '"' in line or len(line) > FIELD_LIMIT else line.split(",")
+        try:
+            if isinstance(fields, str):
+                raise ValueError(fields)
+            if len(fields) != len(header):
+                raise ValueError(f"expected {len(header)} fields, found {len(fields)}")
+            if layout:
+                fields = ["" if i is None else fields[i] for i in layout]
+            t_text, monitor, location, status, ms, code, detail = fields
+            number_code = CODES.get(code)
+            if not monitor or status not in KINDS or (code and number_code is None):
+                parse_row(dict(zip(COLUMNS, fields, strict=True)))  # raises its message
+            t = times.get(t_text) or _day_time(t_text, day, times)
+            value = None
+            if ms:
+                value = int(ms) if ms.isdecimal() else -1
+                if not 0 <= value <= MAX_MS:
+                    parse_row(dict(zip(COLUMNS, fields, strict=True)))
+            rows.append((t, monitor, location or "default", status, value, number_code, detail))
+        except ValueError as exc:
+            if fields:  # a blank line is no row
+                found.append(Problem("", number, str(exc)))
+    return rows
+
+
+def _index(header: list[str], column: str) -> int | None:
+    return header.index(column) if column in header else None
+
+
+def _header_of(lines: list[str], found: list[Problem]) -> tuple[list[str], int]:
+    """The header's fields and its line number; Unreadable when it lacks a needed column."""
+    first = 1
+    if lines[0].startswith(CONFLICT_START):  # both sides added the file: the header comes next
+        found.append(Problem("", 1, "merge conflict marker"))
+        first = 2
+    head = lines[first - 1] if first <= len(lines) else ""
+    if not head.strip() and not any(line.strip() for line in lines[first:]):
+        return list(COLUMNS), first  # an empty file holds no rows
+    header = split_line(head)
+    if isinstance(header, str):
+        raise Unreadable(f"header: {header}", first)
+    lacking = missing_columns(header)
+    if lacking:
+        raise Unreadable(lacking, first)
+    return header, first
+
+
+def _day_time(text: str, day: date | None, cache: dict[str, str]) -> str:
+    """A row's time as data-file text; ValueError when it is no time or not on `day`."""
+    t = format_time(parse_time(text))
+    if day is not None and t[:10] != day.isoformat():
+        raise ValueError(f"time {text} is not on {day.isoformat()}, the day of this file")
+    cache[text] = t
+    return t
+
+
 def read_day(
-    path: Path, problems: list[Problem] | None = None, root: Path | None = None
+    path: Path,
+    problems: list[Problem] | None = None,
+    day: date | None = None,
+    root: Path | None = None,
 ) -> list[Sample]:
     """Every sample of one day file; malformed lines go to problems (or the log) and are skipped."""
+    return to_samples(read_rows(path, problems, day, root))
+
+
+def to_samples(rows: Iterable[Row]) -> list[Sample]:
+    """Rows as Samples, each distinct time parsed once."""
+    stamps: dict[str, datetime] = {}
     samples = []
-    try:
-        for line, row in _rows(path, root or repository(path.parent), problems):
-            try:
-                samples.append(parse_row(row))
-            except ValueError as exc:
-                _report(Problem(display_path(path), line, str(exc)), problems)
-    except Unreadable as exc:
-        _report(Problem(display_path(path), exc.line, str(exc)), problems)
+    for t, monitor, location, status, ms, code, detail in rows:
+        when = stamps.get(t)
+        if when is None:
+            when = stamps[t] = parse_time(t)
+        samples.append(Sample(when, monitor, location, status, ms, code, detail))
     return samples
-
-
-def _rows(
-    path: Path, root: Path, problems: list[Problem] | None
-) -> Iterator[tuple[int, dict[str, str]]]:
-    """Rows of a day file as dicts by column name, with their line numbers."""
-    found = records(data_text(path, root))
-    header = _header(path, found, problems)
-    for line, fields in found:
-        if isinstance(fields, str):
-            _report(Problem(display_path(path), line, fields), problems)
-        elif fields and fields != header:
-            if len(fields) == len(header):
-                yield line, dict(zip(header, fields, strict=True))
-            else:
-                message = f"expected {len(header)} fields, found {len(fields)}"
-                _report(Problem(display_path(path), line, message), problems)
-
-
-def _header(
-    path: Path, found: Iterator[tuple[int, list[str] | str]], problems: list[Problem] | None
-) -> list[str]:
-    """The header of a day file ([] when empty); Unreadable when it lacks a needed column."""
-    for line, fields in found:
-        if line == 1 and fields and fields[0].startswith(CONFLICT_START):  # both sides added it
-            _report(Problem(display_path(path), 1, "merge conflict marker"), problems)
-            continue
-        if isinstance(fields, str):
-            raise Unreadable(f"header: {fields}", line)
-        lacking = missing_columns(fields)
-        if lacking:
-            raise Unreadable(lacking, line)
-        return fields
-    return []
 
 
 def _report(problem: Problem, problems: list[Problem] | None) -> None:
@@ -457,7 +432,7 @@ def read_samples(
             continue
         if end and day > end.date():
             continue
-        found.update(read_day(path, problems))
+        found.update(read_day(path, problems, day))
     return sorted(
         (s for s in found if (start is None or s.time >= start) and (end is None or s.time < end)),
         key=sample_key,
@@ -467,104 +442,3 @@ def read_samples(
 def read_recent(data_dir: Path, now: datetime, days: int = 3) -> list[Sample]:
     """Raw samples of the last few days up to now, for streaks and the latest state."""
     return read_samples(data_dir, now - timedelta(days=days), now + timedelta(seconds=1))
-
-
-# --- What the site shows: per-day stats and recent samples (history.py reads them fast) ---
-
-
-@dataclass(frozen=True, slots=True)
-class DayStats:
-    """One monitor's samples of one UTC day, reduced to what the site shows."""
-
-    up: int = 0  # counted samples outside maintenance
-    degraded: int = 0
-    down: int = 0
-    maintenance: int = 0  # samples inside a maintenance window of that monitor
-    ms_count: int = 0  # samples with a measured ms (all four kinds above)
-    ms_sum: int = 0  # exact integer sum -> avg_ms = round(ms_sum / ms_count)
-    ms_p50: int | None = None  # median of that day's ms values (nearest-rank)
-    ms_p95: int | None = None  # 95th percentile (nearest-rank)
-
-    @property
-    def samples(self) -> int:
-        """Samples that count for uptime (not in maintenance)."""
-        return self.up + self.degraded + self.down
-
-    @property
-    def avg_ms(self) -> int | None:
-        return round(self.ms_sum / self.ms_count) if self.ms_count else None
-
-    @property
-    def uptime(self) -> float | None:
-        """Percent of counted samples that were up or degraded; None when there were none."""
-        total = self.samples
-        return (self.up + self.degraded) * 100 / total if total else None
-
-
-def percentile(ordered: list[int], p: int) -> int:
-    """Nearest-rank p-th percentile of sorted, non-empty values."""
-    rank = max(1, -(-p * len(ordered) // 100))
-    return ordered[rank - 1]
-
-
-@dataclass(slots=True)
-class Tally:
-    """A DayStats being counted: kinds indexed up, degraded, down, maintenance."""
-
-    kinds: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
-    ms: list[int] = field(default_factory=list)
-
-    def stats(self) -> DayStats:
-        up, degraded, down, maintenance = self.kinds
-        if not self.ms:
-            return DayStats(up, degraded, down, maintenance)
-        ordered = sorted(self.ms)
-        return DayStats(
-            up,
-            degraded,
-            down,
-            maintenance,
-            len(ordered),
-            sum(ordered),
-            percentile(ordered, 50),
-            percentile(ordered, 95),
-        )
-
-
-RECENT = timedelta(hours=48)  # History.recent and .hourly cover this much before now
-DayTable = dict[str, dict[date, DayStats]]  # monitor id -> day -> stats
-
-
-@dataclass(frozen=True)
-class History:
-    """Per-day stats for the days read, plus raw samples of the last 48 hours."""
-
-    days: dict[str, dict[date, DayStats]]  # monitor id -> UTC day -> stats (days with samples)
-    recent: dict[str, list[Sample]]  # monitor id -> samples of the last 48 h up to now, sorted
-    latest: dict[str, Sample]  # monitor id -> newest sample at or before now, of the days read
-    hourly: dict[str, list[tuple[datetime, int, int]]]  # monitor id -> (hour, p50 ms, p95 ms)
-
-
-def sample_key(s: Sample) -> tuple[object, ...]:
-    """A total order of samples (ms and code may be None, which `<` refuses)."""
-    ms, code = (s.ms is not None, s.ms or 0), (s.code is not None, s.code or 0)
-    return (s.time, s.monitor, s.location, s.status, ms, code, s.detail)
-
-
-def load_history(
-    data_dir: Path,
-    now: datetime,
-    windows: Mapping[str, Sequence[tuple[datetime, datetime]]],
-    days: int = 90,
-) -> History:
-    """Read raw day files and rollups for the `days` UTC days ending with now's day (samples after `now` ignored)."""
-    from .history import read_history  # history.py builds on this module, so it comes in here
-
-    return read_history(data_dir, now, windows, days)
-
-
-def compact(config: Config, keep_days: int, now: datetime) -> CompactResult:
-    """Roll day files older than keep_days days into rollups, then remove them."""
-    from .rollup import compact_days  # rollup.py builds on this module, so it comes in here
-
-    return compact_days(config, keep_days, now)

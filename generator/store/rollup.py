@@ -45,34 +45,30 @@ from pathlib import Path
 from typing import TypeVar
 
 from .. import safefiles
-from ..config.read import Config
 from ..errors import DataError, Problem, display_path
-from ..incidents import files as incidents
-from .days import COLUMNS as DAY_COLUMNS
 from .days import (
     NOT_READ,
-    RECENT,
-    DayStats,
-    DayTable,
-    Sample,
     Unreadable,
     data_text,
     day_files,
     log_text,
     read_day,
+    read_rows,
     records,
     repository,
-    sample_key,
-    to_row,
     write_atomic,
 )
+from .samples import COLUMNS as DAY_COLUMNS
+from .samples import Sample, sample_key, to_row
+from .tally import RECENT, DayStats, DayTable, Windows, WindowText, count, window_key, window_text
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 ROLLUP_DIR = "rollup"
 COUNTS = ("up", "degraded", "down", "maintenance", "ms_count", "ms_sum")
-COLUMNS = ("day", "monitor", *COUNTS, "ms_p50", "ms_p95")
+# size: bytes of the day file counted; windows: window_key of the maintenance windows counted
+COLUMNS = ("day", "monitor", *COUNTS, "ms_p50", "ms_p95", "size", "windows")
 MONTH_COLUMNS = ("month", "monitor", *COUNTS, "days")  # days: bit d-1 set once day d is in
 MONTH_FILE_RE = re.compile(r"^(\d{4})-(\d{2})\.csv$")
 MONTHS_FILE = "months.csv"
@@ -80,6 +76,10 @@ LATEST_FILE = "latest.csv"
 FOLD_AFTER_DAYS = 400
 Month = tuple[int, int]
 ONE_DAY = timedelta(days=1)
+
+
+Source = tuple[int | None, str]  # what a day row was counted from: file size, window_key
+Sources = dict[date, dict[str, Source]]  # day -> monitor -> source
 
 
 @dataclass(frozen=True)
@@ -93,32 +93,86 @@ class CompactResult:
     kept: tuple[Path, ...] = ()  # old day files kept because they could not be read in full
 
 
-def compact_days(config: Config, keep_days: int, now: datetime) -> CompactResult:
-    """Roll day files older than keep_days days into rollups (written first), then remove them."""
+def compact(data_dir: Path, keep_days: int, now: datetime, windows: Windows) -> CompactResult:
+    """Roll day files older than keep_days days into rollups (written first), then remove them.
+
+    `windows` are the maintenance windows as the incident files say now; finished days
+    that stay raw get fresh rollup rows too.
+    """
     if keep_days < 2:
         raise DataError("--keep-days must be at least 2: yesterday and today stay day files")
-    data_dir = config.data_dir
     # The site's 48-hour view reaches into the day before yesterday: that day stays raw too.
     last_rolled = min(now.date() - timedelta(days=keep_days), (now - RECENT).date() - ONE_DAY)
-    old = {d: p for d, p in day_files(data_dir).items() if d <= last_rolled}
+    every = day_files(data_dir)
+    old = {d: p for d, p in every.items() if d <= last_rolled}
     fold_before = now.date() - timedelta(days=FOLD_AFTER_DAYS)
+    roll_finished(data_dir, now, windows, {d: p for d, p in every.items() if d > last_rolled})
     if not old:
         log.info("nothing to compact: no day file before %s", last_rolled + ONE_DAY)
         return CompactResult(folded=fold_months(data_dir, fold_before))
-    from .history import stats_of_days  # history.py reads rollups, so it comes in here
-
-    stats, problems = stats_of_days(old, known_windows(config))
+    stats, sources, problems = tally_days(old, window_text(windows))
     kept = keep_unread(old, problems)
     rolled = {d: p for d, p in old.items() if d not in problems}
     written: list[Path] = []
     if rolled:
         stats = {d: s for d, s in stats.items() if d in rolled}
-        written = [*write_days(data_dir, stats), write_latest(data_dir, rolled, stats)]
+        written = [*write_days(data_dir, stats, sources), write_latest(data_dir, rolled, stats)]
         for path in rolled.values():
             path.unlink()
         log.info("rolled %d days into %d rollup files", len(rolled), len(written) - 1)
     folded = fold_months(data_dir, fold_before)
     return CompactResult(tuple(rolled), tuple(written), tuple(rolled.values()), folded, kept)
+
+
+def roll_finished(
+    data_dir: Path, now: datetime, windows: Windows, files: Mapping[date, Path] | None = None
+) -> list[Path]:
+    """Write rollup rows for each finished day (of `files`) whose rows are missing or stale.
+
+    The probe calls this after appending its samples: normally one day a day, so a build
+    counts only the last raw days; a day file that grew since (a late union merge) or whose
+    maintenance windows changed is counted again.
+    """
+    texts = window_text(windows)
+    if files is None:
+        files = day_files(data_dir, [])  # the run's other readers report refused files
+    files = {d: p for d, p in files.items() if d < now.date()}
+    known = read_sources(data_dir, files)
+    stale = {d: p for d, p in files.items() if not fresh(known.get(d), p, texts, d)}
+    if not stale:
+        return []
+    stats, sources, _ = tally_days(stale, texts)  # `upwatch check` and builds report bad lines
+    return write_days(data_dir, stats, sources)
+
+
+def fresh(rows: Mapping[str, Source] | None, path: Path, windows: WindowText, day: date) -> bool:
+    """Whether a day's rollup rows were counted from this day file under these windows."""
+    if not rows:
+        return False
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return False
+    return all(
+        was == size and key == window_key(windows.get(m, ()), day) for m, (was, key) in rows.items()
+    )
+
+
+def tally_days(
+    files: Mapping[date, Path], windows: WindowText
+) -> tuple[dict[date, dict[str, DayStats]], Sources, dict[date, list[Problem]]]:
+    """Every day file counted per monitor, what each count came from, and what each could not read."""
+    stats: dict[date, dict[str, DayStats]] = {}
+    sources: Sources = {}
+    problems: dict[date, list[Problem]] = {}
+    for day, path in files.items():
+        size = path.stat().st_size  # before reading: a row appended meanwhile makes it stale
+        found: list[Problem] = []
+        stats[day] = count(read_rows(path, found, day), windows)
+        sources[day] = {m: (size, window_key(windows.get(m, ()), day)) for m in stats[day]}
+        if found:
+            problems[day] = found
+    return stats, sources, problems
 
 
 def keep_unread(
@@ -138,9 +192,14 @@ def keep_unread(
     return tuple(kept)
 
 
-def known_windows(config: Config) -> dict[str, list[tuple[datetime, datetime]]]:
-    """Maintenance windows of the incident files as they are now (broken files are skipped)."""
-    return incidents.maintenance_windows(incidents.load(config, strict=False))
+def check_data(data_dir: Path) -> tuple[list[Problem], list[Problem]]:
+    """What `upwatch check` says of data/: files not read, and lines skipped or files ignored."""
+    problems: list[Problem] = []
+    for day, path in day_files(data_dir, problems).items():
+        read_rows(path, problems, day)
+    problems += check_rollups(data_dir)
+    unread = [p for p in problems if p.message.endswith(NOT_READ)]
+    return unread, [p for p in problems if not p.message.endswith(NOT_READ)]
 
 
 # --- month files: day rows ---
@@ -172,19 +231,33 @@ def month_path(data_dir: Path, month: Month) -> Path:
     return rollup_dir(data_dir) / f"{month[0]:04d}-{month[1]:02d}.csv"
 
 
-def read_month(path: Path, problems: list[Problem] | None = None) -> DayTable:
-    """The day rows of one rollup file (damaged rows go to problems, or the log)."""
+def read_month(
+    path: Path, problems: list[Problem] | None = None, sources: Sources | None = None
+) -> DayTable:
+    """The day rows of one rollup file (damaged rows go to problems, or the log).
+
+    Two rows of one day and monitor (a union merge of two rewrites) resolve to the one
+    counted from the larger day file; their sources go to `sources`.
+    """
+    best: dict[tuple[str, date], tuple[tuple[int, str, tuple[object, ...]], DayStats]] = {}
+    for monitor, day, stats, source in _good_rows(path, _month_row, problems):
+        rank = (-1 if source[0] is None else source[0], source[1], _fields(stats))
+        if (monitor, day) not in best or rank > best[(monitor, day)][0]:
+            best[(monitor, day)] = rank, stats
     table: DayTable = {}
-    for monitor, day, stats in _good_rows(path, _month_row, problems):
+    for (monitor, day), ((size, key, _), stats) in sorted(best.items()):
         table.setdefault(monitor, {})[day] = stats
+        if sources is not None:
+            sources.setdefault(day, {})[monitor] = (None if size < 0 else size, key)
     return table
 
 
-def _month_row(row: dict[str, str]) -> tuple[str, date, DayStats]:
+def _month_row(row: dict[str, str]) -> tuple[str, date, DayStats, Source]:
     up, degraded, down, maintenance, ms_count, ms_sum = (int(row[c]) for c in COUNTS)
     p50, p95 = _optional(row["ms_p50"]), _optional(row["ms_p95"])
     stats = DayStats(up, degraded, down, maintenance, ms_count, ms_sum, p50, p95)
-    return row["monitor"], date.fromisoformat(row["day"]), stats
+    source = (_optional(row.get("size") or ""), row.get("windows") or "")
+    return row["monitor"], date.fromisoformat(row["day"]), stats, source
 
 
 def _good_rows(
@@ -218,44 +291,65 @@ def _optional(text: str) -> int | None:
     return int(text) if text else None
 
 
-def read_rollups(data_dir: Path, first: date, last: date) -> DayTable:
-    """Rolled-up day stats with first <= day <= last."""
+def read_rollups(data_dir: Path, first: date, last: date) -> tuple[DayTable, Sources]:
+    """Rolled-up day stats with first <= day <= last, and what each day row was counted from."""
     table: DayTable = {}
+    sources: Sources = {}
     for month, path in month_files(data_dir).items():
         if (first.year, first.month) <= month <= (last.year, last.month):
-            for monitor, days in read_month(path).items():
+            for monitor, days in read_month(path, sources=sources).items():
                 kept = {d: s for d, s in days.items() if first <= d <= last}
                 if kept:
                     table.setdefault(monitor, {}).update(kept)
-    return table
+    return table, {d: s for d, s in sources.items() if first <= d <= last}
 
 
-def write_days(data_dir: Path, stats: Mapping[date, Mapping[str, DayStats]]) -> list[Path]:
+def read_sources(data_dir: Path, files: Mapping[date, Path]) -> Sources:
+    """What the rollup rows of these days were counted from."""
+    sources: Sources = {}
+    months = {(d.year, d.month) for d in files}
+    for month, path in month_files(data_dir).items():
+        if month in months:
+            read_month(path, [], sources)
+    return sources
+
+
+def write_days(
+    data_dir: Path,
+    stats: Mapping[date, Mapping[str, DayStats]],
+    sources: Mapping[date, Mapping[str, Source]] | None = None,
+) -> list[Path]:
     """Put these days into their month files, replacing any rows those days already had."""
     written = []
     for month in sorted({(d.year, d.month) for d in stats}):
         path = month_path(data_dir, month)
-        table = read_month(path) if path.exists() else {}
+        known: Sources = {}
+        table = read_month(path, sources=known) if path.exists() else {}
         for days in table.values():
             for day in [d for d in days if d in stats]:
                 del days[day]
         for day, monitors in stats.items():
             if (day.year, day.month) == month:
+                known[day] = dict((sources or {}).get(day, {}))
                 for monitor, day_stats in monitors.items():
                     table.setdefault(monitor, {})[day] = day_stats
-        write_atomic(path, month_text(table))
+        write_atomic(path, month_text(table, known))
         written.append(path)
     return written
 
 
-def month_text(table: DayTable) -> str:
+def month_text(table: DayTable, sources: Sources | None = None) -> str:
     """A rollup file's text, rows by day then monitor, so the same data gives the same bytes."""
     rows = sorted(
-        (day.isoformat(), monitor, *_fields(s))
+        (day.isoformat(), monitor, *_fields(s), *_source(sources, day, monitor))
         for monitor, days in table.items()
         for day, s in days.items()
     )
     return _csv_text(COLUMNS, rows)
+
+
+def _source(sources: Sources | None, day: date, monitor: str) -> Source:
+    return (sources or {}).get(day, {}).get(monitor, (None, ""))
 
 
 def _fields(s: DayStats) -> tuple[object, ...]:
@@ -270,15 +364,14 @@ def write_latest(
 ) -> Path:
     """Merge the newest sample of each monitor in these day files into latest.csv."""
     path = rollup_dir(data_dir) / LATEST_FILE
-    newest = (
-        {s.monitor: s for s in read_day(path, root=repository(data_dir))} if path.exists() else {}
-    )
+    root = repository(data_dir)
+    newest = {s.monitor: s for s in read_day(path, root=root)} if path.exists() else {}
     last_day: dict[str, date] = {}
     for day, monitors in sorted(stats.items()):
         for monitor in monitors:
             last_day[monitor] = day
     for day in sorted(set(last_day.values())):
-        for sample in read_day(files[day], []):
+        for sample in read_day(files[day], [], day):
             if last_day.get(sample.monitor) == day:
                 newest[sample.monitor] = _newer(newest.get(sample.monitor), sample)
     write_atomic(path, _csv_text(DAY_COLUMNS, (to_row(newest[m]) for m in sorted(newest))))
@@ -328,7 +421,7 @@ def check_rollups(data_dir: Path) -> list[Problem]:
     if os.path.lexists(months):
         read_months(months, problems)
     if os.path.lexists(latest):
-        read_day(latest, problems, repository(data_dir))
+        read_day(latest, problems, root=repository(data_dir))
     return problems
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import random
@@ -13,10 +14,12 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli import main
-from generator.config.read import load_config
+from generator.config.read import Config, load_config
 from generator.errors import DataError
+from generator.incidents import files as incidents
 from generator.store import rollup
-from generator.store.days import DayStats, History, Sample, append_samples, compact, load_history
+from generator.store.days import DayStats, History, Sample, append_samples
+from generator.store.history import read_history as load_history
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 WHEN = "2026-11-23T12:00:00Z"
@@ -88,6 +91,12 @@ def write_repo(root: Path, days: int = 40) -> Path:
     append_samples(root / "data", rows)
     append_samples(root / "data", rows[::7])  # union-merged duplicates
     return config
+
+
+def compact(config: Config, keep_days: int, now: datetime) -> rollup.CompactResult:
+    """What `upwatch compact` does: the maintenance windows of the incident files as they are now."""
+    windows = incidents.maintenance_windows(incidents.load(config, strict=False))
+    return rollup.compact(config.data_dir, keep_days, now, windows)
 
 
 def run(*args: str) -> str:
@@ -216,11 +225,13 @@ def test_rollup_rows_hold_the_day_figures(tmp_path: Path) -> None:
             Sample(datetime(2026, 11, 2, 5, tzinfo=UTC), "api", "ci", "up", 80, 200, "ok"),
         ],
     )
+    size = (tmp_path / "data/2026-11-02.csv").stat().st_size  # what the rows were counted from
+    window = hashlib.sha1(b"2026-11-02T02:00:00Z/2026-11-02T04:00:00Z").hexdigest()[:12]
     compact(load_config(config), 3, NOW)
     assert (tmp_path / "data/rollup/2026-11.csv").read_text(encoding="utf-8") == (
-        "day,monitor,up,degraded,down,maintenance,ms_count,ms_sum,ms_p50,ms_p95\n"
-        "2026-11-02,api,1,0,0,0,1,80,80,80\n"
-        "2026-11-02,db,1,1,0,1,2,2530,30,2500\n"
+        "day,monitor,up,degraded,down,maintenance,ms_count,ms_sum,ms_p50,ms_p95,size,windows\n"
+        f"2026-11-02,api,1,0,0,0,1,80,80,80,{size},\n"
+        f"2026-11-02,db,1,1,0,1,2,2530,30,2500,{size},{window}\n"
     )
     assert (tmp_path / "data/rollup/latest.csv").read_text(encoding="utf-8") == (
         "time,monitor,location,status,ms,code,detail\n"

@@ -27,18 +27,18 @@ from generator.cli import main
 from generator.config.read import load_config
 from generator.errors import Problem
 from generator.incidents.files import update
-from generator.store import history
 from generator.store.days import (
     FIELD_LIMIT,
     HEADER,
-    DayStats,
     Sample,
     append_samples,
-    load_history,
-    parse_code,
     read_day,
+    read_rows,
     read_samples,
 )
+from generator.store.history import read_history as load_history
+from generator.store.samples import parse_code
+from generator.store.tally import DayStats, count
 
 NOW = "2026-11-30T12:00:00Z"
 TODAY = datetime(2026, 11, 30, 12, tzinfo=UTC)
@@ -260,8 +260,9 @@ def test_a_field_over_the_csv_limit_is_a_located_skipped_row(
     problems: list[Problem] = []
     assert [s.time.minute for s in read_day(path, problems)] == [0, 10]
     assert problems == want
-    tallies, recent, found = history.scan_day(path, TODAY.date(), {}, "~", "")
-    assert (tallies["api"].kinds, len(recent), found) == ([2, 0, 0, 0], 2, want)
+    found = []
+    rows = read_rows(path, found, TODAY.date())
+    assert (count(rows, {})["api"].up, len(rows), found) == (2, 2, want)
 
 
 def test_an_oversized_row_does_not_stop_later_probes(
@@ -370,8 +371,9 @@ def test_the_fast_and_the_raw_reader_find_the_same_problems(
     )
     raw: list[Problem] = []
     read_day(path, raw)
-    _, _, fast = history.scan_day(path, TODAY.date(), {}, "~", "")
-    assert fast == sorted(raw, key=lambda p: (p.line or 0, p.message))
+    day: list[Problem] = []
+    read_rows(path, day, TODAY.date())
+    assert day == raw
     assert [p.line for p in raw] == [1, 4, 5, 7, 8]
 
 
