@@ -28,13 +28,14 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from http.cookiejar import CookieJar, DefaultCookiePolicy
+from typing import Protocol
 
 import httpx
 
 from ..config.checks import did_you_mean
 from ..config.read import Config, Masker, Monitor, resolve_secrets
 from ..errors import UsageError
-from ..incidents.files import Change
+from ..status import SAMPLE_STATUSES
 from ..store.days import Sample
 from .http import NotFollowed, check_http
 from .tcp import check_tcp
@@ -291,6 +292,13 @@ def masked_library_logs(masker: Masker) -> Iterator[None]:
 # --- the summary ----------------------------------------------------------------------------
 
 
+class Change(Protocol):
+    """What the summary reads of an incident change (incidents.files.Change has it)."""
+
+    @property
+    def kind(self) -> str: ...
+
+
 def summary_lines(samples: Sequence[Sample], changes: Sequence[Change]) -> list[str]:
     """An aligned table (every monitor, or only those not up on big runs) and a totals line."""
     rows = list(samples)
@@ -326,10 +334,7 @@ def _table(samples: Sequence[Sample]) -> list[str]:
 
 def totals_line(samples: Sequence[Sample], changes: Sequence[Change]) -> str:
     """'42 monitors: 40 up, 1 degraded, 1 down; opened 1 incident'."""
-    counts = {
-        status: sum(1 for s in samples if s.status == status)
-        for status in ("up", "degraded", "down")
-    }
+    counts = {status: sum(1 for s in samples if s.status == status) for status in SAMPLE_STATUSES}
     noun = "monitor" if len(samples) == 1 else "monitors"
     line = f"{len(samples)} {noun}: " + ", ".join(f"{n} {status}" for status, n in counts.items())
     kinds: dict[str, int] = {}
