@@ -1,7 +1,7 @@
 """Benchmark git growth: days of 5-minute runs for 20 monitors, one commit per run.
 
-Each run goes through the real commit path in-process (`publish.record` with the same
-apply() as `upwatch probe --commit`: `store.append_samples` + `incidents.update`), with
+Each run goes through the real commit path in-process (`commands.probe.record`, the record
+step of `upwatch probe --commit`: append the samples, update the incidents, commit), with
 samples made here (realistic response-time jitter, a daily 30-minute outage of one monitor)
 instead of probing, so hundreds of runs take minutes. Once a day `store.compact` runs and
 its result is committed, as the workflow does. After each simulated day it packs the
@@ -21,9 +21,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from generator import publish
+from generator.commands.probe import record
 from generator.config.read import load_config
-from generator.incidents import files as incidents
 from generator.store import days as store
 from generator.store import rollup
 from generator.store.days import Sample
@@ -124,13 +123,7 @@ def simulate(repo: Path, days: int, keep_days: int) -> tuple[list[int], int]:
         for run in range(288):
             t = START + timedelta(days=day) + run * STEP
             broken = ids[day % len(ids)] if broken_from <= run < broken_from + 6 else None
-            samples = samples_at(t, ids, rng, broken)
-
-            def apply(samples: list[Sample] = samples, t: datetime = t) -> list[incidents.Change]:
-                store.append_samples(config.data_dir, samples)
-                return incidents.update(config, t, ids)
-
-            publish.record(config, samples, apply, push=False)
+            record(config, samples_at(t, ids, rng, broken), t, ids, commit=True)
         day_file = config.data_dir / f"{(START + timedelta(days=day)).date().isoformat()}.csv"
         raw_day = max(raw_day, day_file.stat().st_size)
         compact_and_commit(repo, keep_days, START + timedelta(days=day + 1, hours=3))

@@ -15,7 +15,7 @@ import click
 
 from . import __version__
 from .config.read import Config, Masker, load_config, resolve_secrets
-from .errors import ConfigError, IncidentError, Problem, UpwatchError, display_path
+from .errors import ConfigError, UpwatchError, UsageError, display_path
 from .times import parse_time
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -48,8 +48,23 @@ DISK_FULL = {
 }
 
 
+class Command(click.Command):
+    """A command whose stages may raise UsageError: shown as click's usage error, exit 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UsageError as exc:
+            if exc.flag is None:
+                raise click.UsageError(exc.message, ctx=ctx) from None
+            raise click.BadParameter(exc.message, ctx=ctx, param_hint=f"'{exc.flag}'") from None
+
+
 class Upwatch(click.Group):
     """The `upwatch` group: a disk that fills up ends any command with one line, exit 1."""
+
+    command_class = Command
+    group_class = type  # `upwatch incident` is an Upwatch group too
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -173,28 +188,10 @@ def probe(
     push: bool,
 ) -> None:
     """Check monitors, append samples, open and resolve incidents."""
-    from .incidents import files as incidents
-    from .probe import engine as probing
-    from .store import days as store
+    from .commands.probe import probe as run_probe
 
-    config = _load(config_path)
-    when = _now(now)
-    monitors = probing.select(config, only, shard)
-    location = os.environ.get("UPWATCH_LOCATION", "default")
-    samples = probing.run(config, monitors, when, location)
-    ids = [m.id for m in monitors]
-
-    def apply() -> list[incidents.Change]:
-        store.append_samples(config.data_dir, samples)
-        return incidents.update(config, when, ids)
-
-    if commit or push:
-        from . import publish
-
-        changes = publish.record(config, samples, apply, push=push)
-    else:
-        changes = apply()
-    lines = probing.summary_lines(samples, changes)
+    result = run_probe(_load(config_path), _now(now), only, shard, commit, push)
+    lines = result.summary_lines()
     for line in lines[-1:] if _quiet() else lines:
         click.echo(line)
 
@@ -211,10 +208,9 @@ def probe(
 @verbosity_options
 def build(config_path: Path, out: Path | None, now: datetime | None) -> None:
     """Build the static site."""
-    from .site import build as site
+    from .commands.build import build as run_build
 
-    config = _load(config_path)
-    site.build(config, out or config.site_dir, _now(now))
+    run_build(_load(config_path), out, _now(now))
 
 
 @main.command()
@@ -226,22 +222,10 @@ def check(config_path: Path) -> None:
     A data file no reader takes is an error (exit 1); a line the readers skip is a warning,
     since the page still builds without it.
     """
-    from .incidents import files as incidents
-    from .site import html as render
-    from .store import days as store
+    from .commands.check import check as run_check
 
     config = _load(config_path)
-    problems: list[Problem] = render.template_problems(config)
-    count = 0
-    try:
-        count = incidents.check(config)
-    except IncidentError as exc:
-        problems.extend(exc.problems)
-    unread, skipped = store.check_data(config.data_dir)
-    for warning in skipped:
-        log.warning("%s", store.log_text(warning))
-    if problems or unread:
-        raise UpwatchError(problems + unread)
+    count = run_check(config)
     click.echo(
         f"{config_path}: {len(config.monitors)} monitors and {count} incident files are valid"
     )
@@ -278,21 +262,10 @@ def incident_new(
     now: datetime | None,
 ) -> None:
     """Open a new incident (or maintenance) file, ready to edit."""
-    from .incidents import files as incidents
+    from .commands import incident as command
 
-    if maintenance and not (start and end):
-        raise click.UsageError("--maintenance needs --start and --end")
-    if not maintenance and (start or end):
-        raise click.UsageError("--start and --end go with --maintenance")
-    config = _load(config_path)
-    path = incidents.new(
-        config,
-        title,
-        monitors=list(monitors),
-        severity=severity,
-        window=(start, end) if maintenance and start and end else None,
-        now=_now(now),
-    )
+    window = command.maintenance_window(maintenance, start, end)
+    path = command.new(_load(config_path), title, _now(now), monitors, severity, window)
     click.echo(str(path))
 
 
@@ -309,10 +282,9 @@ def incident_new(
 @verbosity_options
 def compact(config_path: Path, keep_days: int, now: datetime | None) -> None:
     """Roll old day files into rollups (git history keeps the originals)."""
-    from .store import days as store
+    from .commands.compact import compact as run_compact
 
-    config = _load(config_path)
-    store.compact(config, keep_days, _now(now))
+    run_compact(_load(config_path), keep_days, _now(now))
 
 
 @main.command()
@@ -321,9 +293,9 @@ def compact(config_path: Path, keep_days: int, now: datetime | None) -> None:
 @verbosity_options
 def serve(config_path: Path, port: int) -> None:
     """Build, serve on 127.0.0.1 and rebuild on change."""
-    from .site import build as site
+    from .commands.serve import serve as run_serve
 
-    site.serve(load_config(config_path), port)
+    run_serve(load_config(config_path), port)
 
 
 @main.command()

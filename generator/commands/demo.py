@@ -23,11 +23,11 @@ from pathlib import Path
 
 from ..config.read import Config, load_config
 from ..incidents import files as incidents
-from ..probe import engine as probe
 from ..site import build as site
 from ..status import inside
 from ..store import days as store
 from ..store.days import Sample
+from .probe import probe
 
 log = logging.getLogger(__name__)
 
@@ -240,9 +240,7 @@ def run(out: Path | None, serve: bool, port: int) -> Path:
         count = fill_history(config, story)
         play_incidents(config, story)
         for when in (story.end + STEP, story.end + 2 * STEP):
-            samples = probe.run(config, list(config.monitors), when, LOCATION)
-            store.append_samples(config.data_dir, samples)
-            incidents.update(config, when, [m.id for m in config.monitors])
+            probe(config, when, location=LOCATION)
     target = out or config.site_dir
     site.build(config, target, story.end + 2 * STEP)
     log.info(

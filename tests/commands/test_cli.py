@@ -129,6 +129,35 @@ def test_only_with_no_id_is_bad_usage(tmp_path: Path) -> None:
     assert not (tmp_path / "data").exists()
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("probe", "--shard", "3/2"), "Error: Invalid value for '--shard': '3/2' is not K/N"),
+        (("probe", "--only", "nope"), "Error: Invalid value for '--only': no monitor 'nope'"),
+        (
+            ("incident", "new", "Down", "--start", "2026-12-01T02:00:00Z"),
+            "Error: --start and --end go with --maintenance",
+        ),
+        (
+            ("incident", "new", "Down", "--maintenance"),
+            "Error: --maintenance needs --start and --end",
+        ),
+    ],
+)
+def test_stage_usage_errors_are_click_usage_errors(
+    tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    config = tmp_path / "status.yml"
+    config.write_text(
+        "site:\n  title: T\nmonitors:\n  - id: db\n    type: tcp\n    host: 127.0.0.1\n    port: 9\n"
+    )
+    code, out = run(*args, "--config", str(config))
+    assert code == 2
+    assert out.startswith(f"Usage: main {args[0]}"), out  # CliRunner names the program "main"
+    assert message in out
+    assert not (tmp_path / "data").exists() and not (tmp_path / "incidents").exists()
+
+
 def disk_group(config: Path, error: OSError) -> click.Group:
     """An upwatch-style group whose one command loads a config, then meets this error."""
 

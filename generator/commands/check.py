@@ -1,0 +1,33 @@
+"""`upwatch check`: validate status.yml, the templates, every incident file and data/.
+
+A data file no reader takes is an error; a line the readers skip is a warning, since the
+page still builds without it. Every problem is reported at once.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from .. import store
+from ..config.read import Config
+from ..errors import IncidentError, Problem, UpwatchError
+from ..incidents import files as incidents
+from ..site import html as render
+
+log = logging.getLogger("upwatch")
+
+
+def check(config: Config) -> int:
+    """Raise UpwatchError listing every problem; return how many incident files are valid."""
+    problems: list[Problem] = render.template_problems(config)
+    count = 0
+    try:
+        count = incidents.check(config)
+    except IncidentError as exc:
+        problems.extend(exc.problems)
+    unread, skipped = store.check_data(config.data_dir)
+    for warning in skipped:
+        log.warning("%s", store.log_text(warning))
+    if problems or unread:
+        raise UpwatchError(problems + unread)
+    return count
