@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 
 from ..config.read import Masker, Monitor
+from ..status import SampleStatus
 from ..store.days import Sample
 from .failures import BodyCut, ClosedWithoutResponse, InvalidLocation, NoFinalResponse
 
@@ -39,7 +40,7 @@ FAILURE_REASONS: tuple[tuple[type[Exception], str], ...] = (
 class Result:
     """The outcome of checking one monitor (a Sample without time, monitor and location)."""
 
-    status: str  # up | degraded | down
+    status: SampleStatus
     ms: int | None = None
     code: int | None = None
     detail: str = ""
@@ -48,7 +49,7 @@ class Result:
         return Sample(time, monitor, location, self.status, self.ms, self.code, self.detail)
 
     def __str__(self) -> str:
-        parts = [self.status]
+        parts: list[str] = [self.status]
         if self.ms is not None:
             parts.append(f"{self.ms} ms")
         if self.code is not None and not self.detail.startswith("HTTP "):
