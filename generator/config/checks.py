@@ -23,6 +23,14 @@ SECRET_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 MASK = "***"
 SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 MIN_SECRET = 6  # characters: masking a shorter value would blank ordinary words
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+ID_RULE = "lower-case letters, digits and '-', starting with a letter or digit"
+MAX_ID = 64
+ID_LENGTH = f"ids name files and URLs, so {MAX_ID} characters at most"
+STATUS_RANGE_RE = re.compile(r"^[1-5]xx$")
+AUTHOR_RE = re.compile(r"^[^<>]+ <[^<>\s]+@[^<>\s]+>$")
+
+Check = Callable[[Any], str | None]  # an error text for a bad value, else None
 
 
 class Checker:
@@ -57,7 +65,7 @@ class Checker:
         data: LineDict,
         key: str,
         name: str,
-        check: Callable[[Any], str | None],
+        check: Check,
         default: Any,
     ) -> Any:
         """Read data[name] through check (returns an error text or None)."""
@@ -233,3 +241,77 @@ def domain(value: Any) -> str | None:
     if not DOMAIN_RE.match(value):
         return f"must be a bare domain name such as status.acme.com, not {value!r}"
     return None
+
+
+def monitor_id(value: Any) -> str | None:
+    if not isinstance(value, str) or not ID_RE.match(value):
+        return f"{value!r} is not a valid id ({ID_RULE})"
+    if len(value) > MAX_ID:
+        return f"is {len(value)} characters long: {ID_LENGTH}"
+    return None
+
+
+def author(value: Any) -> str | None:
+    if isinstance(value, str) and AUTHOR_RE.match(value):
+        return None
+    return "must look like 'Name <email@example.com>'"
+
+
+# --- values made of parts, each problem located on its own ----------------------------------
+
+Reader = Callable[[Checker, Any, str, int], Any]  # (checker, value, key, line) -> value
+
+
+def read_statuses(c: Checker, value: Any, key: str, line: int) -> tuple[int | str, ...]:
+    """Expected statuses: codes such as 200 and ranges such as '2xx' (2xx when none is good)."""
+    statuses: list[int | str] = []
+    for item in value if isinstance(value, list) else [value]:
+        code = _status_code(item)
+        if code is None:
+            c.add(line, key, f"{item!r} is not a status code (100-599) or range like '2xx'")
+        else:
+            statuses.append(code)
+    return tuple(statuses) or ("2xx",)
+
+
+def _status_code(item: Any) -> int | str | None:
+    """An expected status: a code such as 200, or a range such as '2xx'; None when neither."""
+    if isinstance(item, str) and STATUS_RANGE_RE.match(item):
+        return item
+    if isinstance(item, str) and item.isdigit():
+        item = int(item)
+    if isinstance(item, int) and not isinstance(item, bool) and 100 <= item <= 599:
+        return item
+    return None
+
+
+def read_json_paths(c: Checker, value: Any, key: str, line: int) -> tuple[tuple[str, Any], ...]:
+    """Dotted paths and the values expected there."""
+    value = value or {}
+    if not isinstance(value, dict):
+        c.add(line, key, f"must map dotted paths to values, not {kind(value)}")
+        return ()
+    return tuple((str(k), plain(v)) for k, v in value.items())
+
+
+def plain(value: Any) -> Any:
+    """Strip the line-keeping wrappers from a YAML value."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
+def read_headers(c: Checker, value: Any, key: str, line: int) -> tuple[tuple[str, str], ...]:
+    """Header names and their text, each bad value at its own line."""
+    if not isinstance(value, LineDict):
+        c.add(line, key, f"must be a mapping of header names to text, not {kind(value)}")
+        return ()
+    headers = []
+    for name, text in value.items():
+        if isinstance(text, bool) or not isinstance(text, str | int | float):
+            c.add(value.key_lines[name], f"{key}.{name}", f"must be text, not {kind(text)}")
+            continue
+        headers.append((name, str(text)))
+    return tuple(headers)
