@@ -49,5 +49,7 @@ python -m ruff check generator tests bench
 python -m ruff format --check generator tests bench
 echo "== mypy"
 python -m mypy generator
+echo "== import contract"
+lint-imports
 echo "== pytest"
 python -m pytest "$@"
