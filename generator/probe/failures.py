@@ -5,13 +5,21 @@ httpx.RemoteProtocolError
  +-- BodyCut                 it closed before the announced body had all arrived
  +-- NoFinalResponse         1xx answers, then nothing final
  +-- InvalidLocation         a redirect's Location is no URL (httpx's own parse failed)
+httpx.ProxyError
+ +-- TunnelRefused           the proxy answered CONNECT with an error status (`code`)
 """
 
 from __future__ import annotations
 
 import httpx
 
-__all__ = ["BodyCut", "ClosedWithoutResponse", "InvalidLocation", "NoFinalResponse"]
+__all__ = [
+    "BodyCut",
+    "ClosedWithoutResponse",
+    "InvalidLocation",
+    "NoFinalResponse",
+    "TunnelRefused",
+]
 
 
 class ClosedWithoutResponse(httpx.RemoteProtocolError):
@@ -37,3 +45,11 @@ class InvalidLocation(httpx.RemoteProtocolError):
 
     def __init__(self) -> None:
         super().__init__("Invalid URL in location header")
+
+
+class TunnelRefused(httpx.ProxyError):
+    """The proxy refused to open a tunnel, answering with HTTP status `code`."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(f"proxy refused the tunnel (HTTP {code})")
+        self.code = code

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import httpx
 
 from ..errors import ConfigError, Problem
-from .failures import BodyCut, ClosedWithoutResponse
+from .failures import BodyCut, ClosedWithoutResponse, TunnelRefused
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ def _split_port(entry: str) -> tuple[str, int | None]:
 
 
 class Proxied(httpx.AsyncBaseTransport):
-    """httpx's own transport to a proxy, raising the closed-connection errors as our types."""
+    """httpx's own transport to a proxy, raising its errors of failures.py as those types."""
 
     def __init__(self, inner: httpx.AsyncHTTPTransport) -> None:
         self.inner = inner
@@ -160,7 +160,7 @@ class TypedBody(httpx.AsyncByteStream):
 
 @contextlib.contextmanager
 def _typed_errors() -> Iterator[None]:
-    """httpcore's closed-connection errors as our types.
+    """httpcore's closed-connection and tunnel errors as our types.
 
     httpcore (and h11 under it) tells these apart only in words, so this is the one place
     that reads an error's text; everything past it goes by type.
@@ -173,4 +173,9 @@ def _typed_errors() -> Iterator[None]:
             raise ClosedWithoutResponse() from exc
         if "without sending complete message body" in text:
             raise BodyCut(text) from exc
+        raise
+    except httpx.ProxyError as exc:
+        code = str(exc)[:3]  # httpcore says "407 Proxy Authentication Required"
+        if code.isdigit():
+            raise TunnelRefused(int(code)) from exc
         raise

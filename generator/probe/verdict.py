@@ -25,7 +25,13 @@ import httpx
 from ..config.read import Masker, Monitor
 from ..status import SampleStatus
 from ..store.days import Sample
-from .failures import BodyCut, ClosedWithoutResponse, InvalidLocation, NoFinalResponse
+from .failures import (
+    BodyCut,
+    ClosedWithoutResponse,
+    InvalidLocation,
+    NoFinalResponse,
+    TunnelRefused,
+)
 
 MIN_STATUS, MAX_STATUS = 100, 599  # what RFC 9110 defines; h11 passes any three digits
 FAILURE_REASONS: tuple[tuple[type[Exception], str], ...] = (
@@ -208,10 +214,10 @@ def explain(exc: BaseException, host: str) -> str:
         return "invalid request (check the url and headers)"
     if isinstance(exc, httpx.UnsupportedProtocol):
         return "unsupported URL scheme"
+    if isinstance(exc, TunnelRefused):
+        return f"proxy refused the tunnel (HTTP {exc.code})"
     if isinstance(exc, httpx.ProxyError):
-        # httpcore says "407 Proxy Authentication Required": keep the number, not the phrase
-        code = str(exc)[:3]
-        return f"proxy refused the tunnel (HTTP {code})" if code.isdigit() else "proxy error"
+        return "proxy error"
     if isinstance(exc, httpx.DecodingError):
         return "body could not be decoded"
     if isinstance(exc, httpx.ConnectError):

@@ -572,6 +572,17 @@ def test_proxy_credentials_go_to_the_proxy_only(
     assert not [k for k in server.requests[-1].headers if k.startswith("proxy-")]
 
 
+def test_a_refused_tunnel_is_raised_with_its_code() -> None:
+    async def through(proxy_url: str) -> None:
+        settings = proxies.ProxySettings(https=proxy_url)
+        async with transport.make_client(proxies=settings) as client:
+            await client.get("https://tunnel.test/", timeout=3.0)
+
+    with ProxyServer(refuse=407) as refusing, pytest.raises(failures.TunnelRefused) as caught:
+        asyncio.run(through(refusing.url))
+    assert caught.value.code == 407
+
+
 def test_a_proxy_that_refuses_makes_the_monitor_down(
     server: LocalServer, no_proxies: pytest.MonkeyPatch
 ) -> None:
