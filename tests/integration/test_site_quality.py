@@ -12,6 +12,8 @@ from site_repo import write_repo
 
 from generator.cli import main
 
+pytestmark = pytest.mark.browser  # Chromium (axe-core) and Java (the Nu validator)
+
 OPEN_INCIDENT = """\
 ---
 title: Elevated error rates
