@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import re
 from datetime import UTC, datetime, timedelta
@@ -173,3 +174,33 @@ def test_a_stylesheet_alone_restyles_the_page(tmp_path: Path) -> None:
     assert f'href="assets/style.css?v={version}"' in page  # browsers fetch the new file
     assert '<section class="banner b-minor"' in page  # every template is still the built-in one
     assert (out / "history.html").is_file() and (out / "monitors/api.html").is_file()
+
+
+# --- data flows one way ----------------------------------------------------------------
+
+SITE = BUILTIN.parent
+LAYERS = [  # each module may import site modules only from the layers after its own
+    {"build"},
+    {"summarize", "html", "api", "feed", "badges"},
+    {"charts", "markdown"},
+    {"model"},
+]
+
+
+def site_imports(module: str) -> set[str]:
+    """The site modules a site module imports (relative imports inside generator.site)."""
+    tree = ast.parse((SITE / f"{module}.py").read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            found |= {node.module} if node.module else {a.name for a in node.names}
+    return found
+
+
+def test_site_modules_import_only_later_layers() -> None:
+    modules = {path.stem for path in SITE.glob("*.py")} - {"__init__"}
+    assert modules == set().union(*LAYERS)
+    for n, layer in enumerate(LAYERS):
+        later = set().union(*LAYERS[n + 1 :])
+        for module in layer:
+            assert site_imports(module) <= later, module
