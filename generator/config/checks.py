@@ -8,6 +8,7 @@ import ipaddress
 import math
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -182,6 +183,25 @@ def url_part(url: str, at: int) -> str:
     if at < query:
         return "path"
     return "query" if at < fragment else "fragment"
+
+
+@dataclass(frozen=True)
+class Use:
+    """One `${NAME}` in a monitor: the key it is written under and the part its value fills."""
+
+    key: str  # "url", "headers.X-Key" or "body"
+    name: str
+    part: str  # an encoder of `secrets.ENCODERS`, or "header name" (an error)
+    start: int
+    end: int
+
+
+def scan(key: str, text: str, kind: str) -> list[Use]:
+    """Each `${NAME}` in one field; in a url, with the part of the URL it stands in."""
+    return [
+        Use(key, m.group(1), url_part(text, m.start()) if kind == "url" else kind, *m.span())
+        for m in SECRET_RE.finditer(text)
+    ]
 
 
 def _first_of(text: str, chars: str, start: int) -> int:

@@ -261,11 +261,14 @@ class Monitor:
             ("body", self.body or "", body_kind),
         ]
 
+    def placeholders(self) -> list[ck.Use]:
+        """Every `${NAME}` of this monitor, with the key and URL part it is written in."""
+        return [use for key, text, kind in self.secret_fields() for use in ck.scan(key, text, kind)]
+
     @property
     def secret_names(self) -> list[str]:
         """Names of the environment variables this monitor's url, headers or body use."""
-        texts = [text for _, text, _ in self.secret_fields()]
-        return sorted({m.group(1) for text in texts for m in SECRET_RE.finditer(text)})
+        return sorted({use.name for use in self.placeholders()})
 
     @property
     def form_body(self) -> bool:

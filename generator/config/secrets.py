@@ -18,14 +18,14 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlsplit
 
 from ..errors import ConfigError, Problem, display_path
 from . import checks as ck
-from .checks import MASK, MIN_SECRET, SECRET_RE
+from .checks import MASK, MIN_SECRET, SECRET_RE, Use
 from .schema import Monitor
 
 QUERY_SAFE = "/?:@"  # RFC 3986 allows these in a query and no form parser splits on them
@@ -47,30 +47,6 @@ ENCODERS: dict[str, Callable[[str], str]] = {
 }
 
 
-@dataclass(frozen=True)
-class Use:
-    """One `${NAME}` in a monitor: the key it is written under and the part its value fills."""
-
-    key: str  # "url", "headers.X-Key" or "body"
-    name: str
-    part: str  # a key of ENCODERS, or "header name" (an error)
-    start: int
-    end: int
-
-
-def scan(key: str, text: str, kind: str) -> list[Use]:
-    """Each `${NAME}` in one field; in a url, with the part of the URL it stands in."""
-    return [
-        Use(key, m.group(1), ck.url_part(text, m.start()) if kind == "url" else kind, *m.span())
-        for m in SECRET_RE.finditer(text)
-    ]
-
-
-def placeholders(monitor: Monitor) -> list[Use]:
-    """Every `${NAME}` of a monitor, with the key and URL part it is written in."""
-    return [use for key, text, kind in monitor.secret_fields() for use in scan(key, text, kind)]
-
-
 def fill(text: str, uses: Iterable[Use], env: Mapping[str, str]) -> str:
     """The text with each placeholder replaced by its value, encoded for where it stands."""
     pieces, at = [], 0
@@ -86,7 +62,7 @@ def secret_problems(
     """What is wrong with a monitor's `${NAME}`s here; a missing one only when required."""
     problems = []
     seen = set()
-    for use in placeholders(monitor):
+    for use in monitor.placeholders():
         message = _use_problem(use, env, required)
         if message and (use.key, message) not in seen:
             seen.add((use.key, message))
@@ -135,7 +111,7 @@ def _resolve(monitor: Monitor, env: Mapping[str, str]) -> Monitor:
     if not monitor.secret_names:
         return monitor
     texts = {
-        key: fill(text, scan(key, text, kind), env)
+        key: fill(text, ck.scan(key, text, kind), env)
         for key, text, kind in monitor.secret_fields()
         if kind != "header name"
     }
@@ -164,7 +140,7 @@ def _masked_values(
     """The secret values, and what they make that may come back on its own."""
     values = []
     for monitor, filled in zip(monitors, resolved, strict=True):
-        for use in placeholders(monitor):
+        for use in monitor.placeholders():
             values.append(env[use.name])
             if use.part == "literal":
                 values += _url_pieces(env[use.name])
