@@ -17,7 +17,7 @@ from ..config.read import Config
 from ..incidents.files import Incident
 from ..text import slugify
 from ..times import api_time as iso
-from .model import Files, MonitorState, Summary
+from .model import Files, MonitorState, Summary, resolved_time
 
 Json = dict[str, Any]
 INCIDENT_LIMIT = 50
@@ -204,9 +204,10 @@ def incident_status(incident: Incident, now: datetime) -> str:
 
 
 def resolved_at(incident: Incident, now: datetime) -> datetime | None:
+    """When an incident was resolved, or a maintenance window ended (once it has)."""
     if incident.is_maintenance:
         return incident.end if incident.end and incident.end <= now else None
-    return incident.resolved if incident.status == "resolved" else None
+    return resolved_time(incident)
 
 
 def updates_json(incident: Incident, components: list[Json]) -> list[Json]:

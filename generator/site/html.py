@@ -117,6 +117,7 @@ def environment(config: Config, summary: Summary) -> Environment:
         incident_state=model.incident_state,
         impact_words=model.impact_words,
         lasted=model.lasted,
+        resolved_time=model.resolved_time,
         uptime_words=model.uptime_words,
         # Kept for site_templates/ written for earlier versions; the built-ins no longer decide.
         severity_state=status.FROM_SEVERITY.__getitem__,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from markupsafe import Markup
@@ -168,9 +168,17 @@ def uptime_words(value: float | None) -> str:
     return status.format_uptime(value) + (" uptime" if value is not None else "")
 
 
-def lasted(incident: Incident) -> bool:
-    """Whether an incident is over with both ends known, so it has a duration."""
-    return bool(incident.started and incident.resolved and incident.status == "resolved")
+def resolved_time(incident: Incident) -> datetime | None:
+    """When an incident was resolved, if it is (a resolved time on an open one is not shown)."""
+    if incident.is_maintenance or incident.status != "resolved":
+        return None
+    return incident.resolved
+
+
+def lasted(incident: Incident) -> timedelta | None:
+    """How long a resolved incident lasted, when both ends are known."""
+    resolved = resolved_time(incident)
+    return resolved - incident.started if resolved and incident.started else None
 
 
 # --- text the pages may show -----------------------------------------------------------
