@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import hashlib
 import re
 from datetime import UTC, datetime, timedelta
@@ -15,7 +16,8 @@ from site_repo import NOW, write_repo
 from generator import status
 from generator.cli import main
 from generator.config.read import load_config
-from generator.site import badges
+from generator.incidents import files as incidents
+from generator.site import badges, model
 from generator.site.html import BUILTIN
 from generator.site.model import MonitorState, Summary
 
@@ -204,3 +206,35 @@ def test_site_modules_import_only_later_layers() -> None:
         later = set().union(*LAYERS[n + 1 :])
         for module in layer:
             assert site_imports(module) <= later, module
+
+
+# --- incident words and marks ----------------------------------------------------------
+
+
+def test_incident_marks_words_and_times(tmp_path: Path) -> None:
+    config = load_config(write_repo(tmp_path))
+    by_id = {i.id: i for i in incidents.load(config)}
+    outage, upgrade = by_id["2026-11-22-api-outage"], by_id["2026-11-23-database-upgrade"]
+    assert [model.incident_mark(i) for i in (outage, upgrade)] == ["major", "maintenance"]
+    assert [model.incident_state(i) for i in (outage, upgrade)] == [
+        "partial_outage",
+        "under_maintenance",
+    ]
+    assert [model.impact_words(i) for i in (outage, upgrade)] == [
+        "Major impact",
+        "Scheduled maintenance",
+    ]
+    assert [model.incident_words(i, NOW) for i in (outage, upgrade)] == ["Resolved", "Completed"]
+    assert model.resolved_time(outage) == datetime(2026, 11, 22, 11, 30, tzinfo=UTC)
+    assert model.lasted(outage) == timedelta(hours=1, minutes=30)
+    assert (model.resolved_time(upgrade), model.lasted(upgrade)) == (None, None)
+    reopened = dataclasses.replace(outage, status="monitoring")  # resolved: stays in the file
+    assert (model.resolved_time(reopened), model.lasted(reopened)) == (None, None)
+
+
+def test_uptime_words() -> None:
+    assert [model.uptime_words(v) for v in (None, 100.0, 99.999)] == [
+        "No data",
+        "100% uptime",
+        "99.99% uptime",
+    ]
