@@ -26,49 +26,61 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from .. import safefiles
 from ..errors import DataError, Problem, display_path
+from .rows import (
+    CONFLICT_START,
+    FIELD_LIMIT,
+    NOT_READ,
+    Unreadable,
+    missing_columns,
+    parse_lines,
+    records,
+    split_line,
+)
 from .samples import (
     COLUMNS,
     HEADER,
-    MAX_MS,
     STATUSES,
     Sample,
     format_time,
-    parse_row,
     parse_time,
     sample_key,
     to_row,
     within_years,
 )
-from .tally import KINDS, RECENT, DayStats, DayTable, History, Row
+from .tally import RECENT, Columns, DayStats, DayTable, History, Row
 
 __all__ = [  # the names other stages import from here
     "COLUMNS",
+    "CONFLICT_START",
+    "FIELD_LIMIT",
     "HEADER",
+    "NOT_READ",
     "RECENT",
     "STATUSES",
     "DayStats",
     "DayTable",
     "History",
     "Sample",
+    "Unreadable",
     "format_time",
+    "missing_columns",
     "parse_time",
+    "records",
     "sample_key",
+    "split_line",
     "to_row",
     "within_years",
 ]
 
 log = logging.getLogger(__name__)
 
-CONFLICT_START = "<<<<<<<"  # git's marker, first line of a file added on both sides
-FIELD_LIMIT = csv.field_size_limit()  # 131,072 characters unless a program raised it
-NOT_READ, IGNORED = "not read", "file ignored"  # how messages about a whole file end
-OVERSIZED = f"field larger than {FIELD_LIMIT} characters"
+IGNORED = "file ignored"  # how a message about a whole file not taken ends
 DAY_FILE_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.csv$")
 
 
@@ -239,14 +251,6 @@ def _cut_back(path: Path, size: int | None) -> None:
 # --- reading day files ---
 
 
-class Unreadable(ValueError):
-    """A data file no row of which can be read; str() says why, `line` where (or None)."""
-
-    def __init__(self, message: str, line: int | None = None) -> None:
-        super().__init__(f"{message}; {NOT_READ}")
-        self.line = line
-
-
 def data_text(path: Path, root: Path) -> str:
     """A data file's text, a UTF-8 byte order mark dropped; Unreadable when it is not read."""
     try:
@@ -260,42 +264,12 @@ def data_text(path: Path, root: Path) -> str:
     return raw.decode("utf-8-sig", errors="replace")
 
 
-def records(text: str) -> Iterator[tuple[int, list[str] | str]]:
-    """The fields of each line of a data file with its number, or why the line is refused.
-
-    Every row is written on one line (git's union merge works line by line), so each line
-    is parsed alone: a stray quote costs its own row, not every row after it.
-    """
-    for number, line in enumerate(text.split("\n"), start=1):
-        yield number, split_line(line.removesuffix("\r"))
-
-
-def split_line(line: str) -> list[str] | str:
-    """The CSV fields of one line, or a message: csv refuses fields over FIELD_LIMIT."""
-    if '"' in line:
-        try:
-            return next(csv.reader((line,)), [])
-        except csv.Error as exc:
-            message = str(exc)
-            return OVERSIZED if message.startswith("field larger than") else message
-    fields = line.split(",") if line else []
-    if len(line) > FIELD_LIMIT and max(map(len, fields)) > FIELD_LIMIT:
-        return OVERSIZED
-    return fields
-
-
-def missing_columns(header: list[str]) -> str | None:
-    """What a header lacks of the columns every row needs, as a message, or None."""
-    missing = [c for c in ("time", "monitor", "status") if c not in header]
-    return f"header lacks {', '.join(missing)}" if missing else None
-
-
 def read_rows(
     path: Path,
     problems: list[Problem] | None = None,
     day: date | None = None,
     root: Path | None = None,
-) -> list[Row]:
+) -> Columns:
     """The distinct good rows of a day file in file order; the others go to problems (or the log).
 
     With `day`, a row whose time is on another day is refused too.
@@ -303,85 +277,14 @@ def read_rows(
     found: list[Problem] = []
     try:
         text = data_text(path, root or repository(path.parent)).replace("\r\n", "\n")
-        rows = _parse(text.split("\n"), day, found)
+        rows = parse_lines(text.split("\n"), day, found)
     except Unreadable as exc:
         found.append(Problem("", exc.line, str(exc)))
-        rows = []
+        rows = Columns()
     where = display_path(path)
     for problem in found:
         _report(Problem(where, problem.line, problem.message), problems)
     return rows
-
-
-CODES = {str(n): n for n in range(100, 1000)}  # samples.is_code as a table for the hot loop
-
-
-def _parse(lines: list[str], day: date | None, found: list[Problem]) -> list[Row]:
-    """Rows of a day file's lines; this is the hot loop of a build, so the common line (no
-    quote, seven fields, a time seen before) costs one split and a few lookups."""
-    header, first = _header_of(lines, found)
-    layout = None if header == list(COLUMNS) else [_index(header, c) for c in COLUMNS]
-    seen = {lines[first - 1], ""}  # the header again (both sides added it), blank lines
-    times: dict[str, str] = {}
-    rows: list[Row] = []
-    for number, line in enumerate(lines[first:], start=first + 1):
-        if line in seen:
-            continue
-        seen.add(line)
-        fields = split_line(line) if '"' in line or len(line) > FIELD_LIMIT else line.split(",")
-        try:
-            if isinstance(fields, str):
-                raise ValueError(fields)
-            if len(fields) != len(header):
-                raise ValueError(f"expected {len(header)} fields, found {len(fields)}")
-            if layout:
-                fields = ["" if i is None else fields[i] for i in layout]
-            t_text, monitor, location, status, ms, code, detail = fields
-            number_code = CODES.get(code)
-            if not monitor or status not in KINDS or (code and number_code is None):
-                parse_row(dict(zip(COLUMNS, fields, strict=True)))  # raises its message
-            t = times.get(t_text) or _day_time(t_text, day, times)
-            value = None
-            if ms:
-                value = int(ms) if ms.isdecimal() else -1
-                if not 0 <= value <= MAX_MS:
-                    parse_row(dict(zip(COLUMNS, fields, strict=True)))
-            rows.append((t, monitor, location or "default", status, value, number_code, detail))
-        except ValueError as exc:
-            if fields:  # a blank line is no row
-                found.append(Problem("", number, str(exc)))
-    return rows
-
-
-def _index(header: list[str], column: str) -> int | None:
-    return header.index(column) if column in header else None
-
-
-def _header_of(lines: list[str], found: list[Problem]) -> tuple[list[str], int]:
-    """The header's fields and its line number; Unreadable when it lacks a needed column."""
-    first = 1
-    if lines[0].startswith(CONFLICT_START):  # both sides added the file: the header comes next
-        found.append(Problem("", 1, "merge conflict marker"))
-        first = 2
-    head = lines[first - 1] if first <= len(lines) else ""
-    if not head.strip() and not any(line.strip() for line in lines[first:]):
-        return list(COLUMNS), first  # an empty file holds no rows
-    header = split_line(head)
-    if isinstance(header, str):
-        raise Unreadable(f"header: {header}", first)
-    lacking = missing_columns(header)
-    if lacking:
-        raise Unreadable(lacking, first)
-    return header, first
-
-
-def _day_time(text: str, day: date | None, cache: dict[str, str]) -> str:
-    """A row's time as data-file text; ValueError when it is no time or not on `day`."""
-    t = format_time(parse_time(text))
-    if day is not None and t[:10] != day.isoformat():
-        raise ValueError(f"time {text} is not on {day.isoformat()}, the day of this file")
-    cache[text] = t
-    return t
 
 
 def read_day(
@@ -391,7 +294,7 @@ def read_day(
     root: Path | None = None,
 ) -> list[Sample]:
     """Every sample of one day file; malformed lines go to problems (or the log) and are skipped."""
-    return to_samples(read_rows(path, problems, day, root))
+    return to_samples(read_rows(path, problems, day, root).rows())
 
 
 def to_samples(rows: Iterable[Row]) -> list[Sample]:

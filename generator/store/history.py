@@ -60,7 +60,7 @@ def _count_raw(
         if day >= since.date():
             rows = read_rows(path, None, day)
             counted[day] = count(rows, windows, until)
-            found.update(to_samples(r for r in rows if since_text <= r[0] <= until))
+            found.update(to_samples(r for r in rows.rows() if since_text <= r[0] <= until))
         elif not fresh(sources.get(day), path, windows, day):
             counted[day] = count(read_rows(path, None, day), windows)
     recent: dict[str, list[Sample]] = {}

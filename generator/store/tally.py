@@ -8,7 +8,8 @@ loop of a build (2.6 M rows for 100 monitors x 90 days).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -65,7 +66,9 @@ def percentile(ordered: list[int], p: int) -> int:
 class Tally:
     """A DayStats being counted: kinds indexed up, degraded, down, maintenance."""
 
-    kinds: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
+    kinds: list[int] = field(
+        default_factory=lambda: [0, 0, 0, 0]
+    )  # up, degraded, down, maintenance
     ms: list[int] = field(default_factory=list)
 
     def stats(self) -> DayStats:
@@ -95,22 +98,73 @@ class History:
     hourly: dict[str, list[tuple[datetime, int, int]]]  # monitor id -> (hour, p50 ms, p95 ms)
 
 
-def count(rows: Iterable[Row], windows: WindowText, until: str = "~") -> dict[str, DayStats]:
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """A day file's good rows as columns: counting them makes no object per row."""
+
+    time: Sequence[str] = ()  # as data-file text
+    monitor: Sequence[str] = ()
+    location: Sequence[str] = ()
+    status: Sequence[str] = ()
+    ms: Sequence[int | None] = ()
+    code: Sequence[int | None] = ()
+    detail: Sequence[str] = ()
+
+    def __len__(self) -> int:
+        return len(self.time)
+
+    def rows(self) -> list[Row]:
+        fields = (self.time, self.monitor, self.location, self.status, self.ms, self.code)
+        return list(zip(*fields, self.detail, strict=True))
+
+    @classmethod
+    def of(cls, rows: Sequence[Row]) -> Columns:
+        return cls(*zip(*rows, strict=True)) if rows else cls()
+
+    def until(self, last: str) -> Columns:
+        """The rows at or before `last` (a data-file time)."""
+        if not self.time or max(self.time) <= last:
+            return self
+        return Columns.of([row for row in self.rows() if row[0] <= last])
+
+
+def count(columns: Columns, windows: WindowText, until: str = "~") -> dict[str, DayStats]:
     """Each monitor's figures of one day's rows (rows after `until` ignored)."""
-    tallies: dict[str, Tally] = {}
-    for t, monitor, _, status, ms, _, _ in rows:
-        if t > until:
-            continue
-        kind = KINDS[status]
-        if windows and any(start <= t < end for start, end in windows.get(monitor, ())):
-            kind = MAINTENANCE
-        tally = tallies.get(monitor)
-        if tally is None:
-            tally = tallies[monitor] = Tally()
-        tally.kinds[kind] += 1
-        if ms is not None:
-            tally.ms.append(ms)
-    return {m: t.stats() for m, t in sorted(tallies.items())}
+    columns = columns.until(until)
+    if not columns:
+        return {}
+    times, monitors, statuses, ms = columns.time, columns.monitor, columns.status, columns.ms
+    kinds = Counter(zip(monitors, statuses, strict=True))
+    inside = _in_maintenance(times, monitors, statuses, windows)
+    kinds.subtract(inside)
+    values: dict[str, list[int]] = {m: [] for m in set(monitors)}
+    for monitor, value in zip(monitors, ms, strict=True):
+        if value is not None:
+            values[monitor].append(value)
+    found = {}
+    for monitor in sorted(values):
+        tally = Tally([kinds[(monitor, status)] for status in KINDS], values[monitor])
+        tally.kinds.append(sum(n for (m, _), n in inside.items() if m == monitor))
+        found[monitor] = tally.stats()
+    return found
+
+
+def _in_maintenance(
+    times: Sequence[str], monitors: Sequence[str], statuses: Sequence[str], windows: WindowText
+) -> Counter[tuple[str, str]]:
+    """(monitor, status) -> rows inside a maintenance window of that monitor."""
+    first, last = min(times), max(times)
+    spans = {
+        m: touching
+        for m in set(monitors).intersection(windows)
+        if (touching := [(s, e) for s, e in windows[m] if s <= last and e > first])
+    }
+    inside: Counter[tuple[str, str]] = Counter()
+    if spans:
+        for t, monitor, status in zip(times, monitors, statuses, strict=True):
+            if any(s <= t < e for s, e in spans.get(monitor, ())):
+                inside[(monitor, status)] += 1
+    return inside
 
 
 def time_text(t: datetime, up: bool = False) -> str:

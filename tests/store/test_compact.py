@@ -285,3 +285,111 @@ def test_folding_a_month_again_adds_each_day_once(tmp_path: Path) -> None:
     assert rollup.read_months(data / "rollup/months.csv") == {
         ((2025, 9), "api"): (2, 0, 3, 0, 0, 0, 0b11)
     }
+
+
+# --- a rollup row for every finished day, and when it is stale ----------------------------
+
+DB_WINDOW = (datetime(2026, 11, 2, 2, tzinfo=UTC), datetime(2026, 11, 2, 4, tzinfo=UTC))
+
+
+def raw_only(data: Path, copy: Path) -> Path:
+    """The same day files without any rollup: what a build reads from raw files alone."""
+    shutil.copytree(data, copy, ignore=shutil.ignore_patterns("rollup"))
+    return copy
+
+
+def rows_of(data: Path, day: str) -> list[str]:
+    month = (data / f"rollup/{day[:7]}.csv").read_text(encoding="utf-8")
+    return [line for line in month.splitlines() if line.startswith(day)]
+
+
+def test_every_file_of_the_site_is_identical_with_rollups_of_every_finished_day(
+    tmp_path: Path,
+) -> None:
+    config = write_repo(tmp_path)
+    run("build", "--config", str(config), "--now", WHEN, "--out", str(tmp_path / "before"))
+    written = rollup.roll_finished(tmp_path / "data", NOW, {"db": [DB_WINDOW]})
+    run("build", "--config", str(config), "--now", WHEN, "--out", str(tmp_path / "after"))
+    assert [p.name for p in written] == ["2026-10.csv", "2026-11.csv"]
+    assert len(rows_of(tmp_path / "data", "2026-11-22")) == 2  # yesterday too (`old` stopped)
+    assert rows_of(tmp_path / "data", "2026-11-23") == []  # today is not finished
+    assert files(tmp_path / "after") == files(tmp_path / "before")
+    assert rollup.roll_finished(tmp_path / "data", NOW, {"db": [DB_WINDOW]}) == []  # all fresh
+
+
+def test_a_day_file_grown_after_its_rollup_is_counted_raw_and_rolled_again(
+    tmp_path: Path,
+) -> None:
+    config = write_repo(tmp_path)
+    data = tmp_path / "data"
+    rollup.roll_finished(data, NOW, {"db": [DB_WINDOW]})
+    before = rows_of(data, "2026-11-10")
+    late = [Sample(datetime(2026, 11, 10, 23, 59, 30, tzinfo=UTC), "api", "eu", "down", 9000)]
+    append_samples(data, late)  # a shard's push that a union merge brought in late
+    raw = raw_only(data, tmp_path / "raw")
+    assert history(config) == load_history(raw, NOW, history_windows())
+    assert history(config).days["api"][date(2026, 11, 10)].down == (
+        load_history(raw, NOW, {}).days["api"][date(2026, 11, 10)].down
+    )
+    # The next compact (or probe) rewrites that day's rows, and only that day's.
+    result = compact(load_config(config), 60, NOW)
+    assert result.days == ()
+    after = rows_of(data, "2026-11-10")
+    assert after != before and len(after) == len(before)
+    size = (data / "2026-11-10.csv").stat().st_size
+    assert all(line.split(",")[10] == str(size) for line in after)
+    assert rows_of(data, "2026-11-09") == rows_of(raw_rolled(raw), "2026-11-09")
+    assert history(config) == load_history(raw, NOW, history_windows())
+
+
+def raw_rolled(raw: Path) -> Path:
+    rollup.roll_finished(raw, NOW, history_windows())
+    return raw
+
+
+def history_windows() -> dict[str, list[tuple[datetime, datetime]]]:
+    return {"db": [DB_WINDOW]}
+
+
+def test_a_window_added_after_the_rollup_counts_while_the_raw_file_exists(
+    tmp_path: Path,
+) -> None:
+    config = write_repo(tmp_path)
+    data = tmp_path / "data"
+    rollup.roll_finished(data, NOW, {})  # before the maintenance file was written
+    day = date(2026, 11, 2)
+    assert history(config).days["db"][day].maintenance == 4  # 02:00 to 03:30 every 30 min
+    assert load_history(data, NOW, {}).days["db"][day].maintenance == 0
+    written = compact(load_config(config), 60, NOW)  # reads the incident files as they are
+    assert written == rollup.CompactResult()
+    assert rows_of(data, "2026-11-02")[1].endswith(
+        "," + hashlib.sha1(b"2026-11-02T02:00:00Z/2026-11-02T04:00:00Z").hexdigest()[:12]
+    )
+    assert history(config) == load_history(raw_only(data, tmp_path / "raw"), NOW, history_windows())
+
+
+def test_two_rewrites_of_a_day_row_union_merged_are_read_as_the_newer(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    append_samples(data, [Sample(datetime(2026, 11, 2, 9, tzinfo=UTC), "api", "ci", "down")])
+    size = (data / "2026-11-02.csv").stat().st_size
+    (data / "rollup").mkdir()
+    (data / "rollup/2026-11.csv").write_text(
+        "day,monitor,up,degraded,down,maintenance,ms_count,ms_sum,ms_p50,ms_p95,size,windows\n"
+        f"2026-11-02,api,0,0,1,0,0,0,,,{size},\n"
+        "2026-11-02,api,5,0,0,0,0,0,,,10,\n"  # counted from the file when it was shorter
+        f"2026-11-02,api,0,0,1,0,0,0,,,{size},\n",  # the same row from both sides
+        encoding="utf-8",
+    )
+    (data / "2026-11-02.csv").unlink()  # compacted: only the rows are left
+    assert load_history(data, NOW, {}).days == {"api": {date(2026, 11, 2): DayStats(down=1)}}
+    assert rollup.check_rollups(data) == []
+
+
+def test_a_fresh_rollup_is_what_the_build_reads(tmp_path: Path) -> None:
+    """Not the raw file: a rollup row that matches it stands for it (so a build is fast)."""
+    data = tmp_path / "data"
+    append_samples(data, [Sample(datetime(2026, 11, 2, 9, tzinfo=UTC), "api", "ci", "down")])
+    rollup.roll_finished(data, NOW, {})
+    month = data / "rollup/2026-11.csv"
+    month.write_text(month.read_text(encoding="utf-8").replace(",0,0,1,", ",0,1,0,"))
+    assert load_history(data, NOW, {}).days == {"api": {date(2026, 11, 2): DayStats(degraded=1)}}

@@ -1,0 +1,211 @@
+"""The one parser of day-file text: lines in, checked rows out (no I/O).
+
+Every row is written on one line (git's union merge works line by line), so each line is
+parsed alone: a stray quote costs its own row, not every row after it. Exact duplicate
+lines (a union merge) count once. A build parses 2.6 M rows for 100 monitors x 90 days, so
+a file is first checked column by column (each distinct time, status, ms and code once);
+only a file with a bad line is walked line by line, which says where and why.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator, Sequence
+from datetime import date
+from itertools import repeat
+
+from ..errors import Problem
+from .samples import COLUMNS, MAX_MS, format_time, parse_row, parse_time
+from .tally import KINDS, Columns, Row
+
+CONFLICT_START = "<<<<<<<"  # git's marker, first line of a file added on both sides
+FIELD_LIMIT = csv.field_size_limit()  # 131,072 characters unless a program raised it
+NOT_READ = "not read"  # how a message about a file no row of which is read ends
+OVERSIZED = f"field larger than {FIELD_LIMIT} characters"
+
+
+class Unreadable(ValueError):
+    """A data file no row of which can be read; str() says why, `line` where (or None)."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(f"{message}; {NOT_READ}")
+        self.line = line
+
+
+def records(text: str) -> Iterator[tuple[int, list[str] | str]]:
+    """The fields of each line of a data file with its number, or why the line is refused.
+
+    Every row is written on one line (git's union merge works line by line), so each line
+    is parsed alone: a stray quote costs its own row, not every row after it.
+    """
+    for number, line in enumerate(text.split("\n"), start=1):
+        yield number, split_line(line.removesuffix("\r"))
+
+
+def split_line(line: str) -> list[str] | str:
+    """The CSV fields of one line, or a message: csv refuses fields over FIELD_LIMIT."""
+    if '"' in line:
+        try:
+            return next(csv.reader((line,)), [])
+        except csv.Error as exc:
+            message = str(exc)
+            return OVERSIZED if message.startswith("field larger than") else message
+    fields = line.split(",") if line else []
+    if len(line) > FIELD_LIMIT and max(map(len, fields)) > FIELD_LIMIT:
+        return OVERSIZED
+    return fields
+
+
+def missing_columns(header: list[str]) -> str | None:
+    """What a header lacks of the columns every row needs, as a message, or None."""
+    missing = [c for c in ("time", "monitor", "status") if c not in header]
+    return f"header lacks {', '.join(missing)}" if missing else None
+
+
+CODES = {str(n): n for n in range(100, 1000)}  # samples.is_code as a table for the hot loop
+
+
+def parse_lines(lines: list[str], day: date | None, found: list[Problem]) -> Columns:
+    """The distinct good rows of a day file's lines in file order; bad lines go to found.
+
+    With `day`, a row whose time is on another day is bad too.
+    """
+    header, first = _header_of(lines, found)
+    if header == list(COLUMNS):
+        body = dict.fromkeys(lines[first:])  # exact duplicates once, in file order
+        body.pop("", None)
+        body.pop(lines[first - 1], None)  # the header again: both sides added the file
+        rows = _by_column(list(body), day)
+        if rows is not None:
+            return rows
+    return Columns.of(_by_line(lines, header, first, day, found))
+
+
+def _by_column(lines: list[str], day: date | None) -> Columns | None:
+    """Rows of lines that are all good, each distinct value checked once; None when one is not."""
+    if not lines:
+        return Columns()
+    if max(map(len, lines)) > FIELD_LIMIT:
+        return None
+    split = _split(lines)
+    if split is None:
+        return None
+    times, monitors, locations, statuses, ms, codes, details = split
+    try:
+        stamps = {t: _day_time(t, day) for t in set(times)}
+    except ValueError:
+        return None
+    code_of = {c: CODES.get(c) for c in set(codes)}
+    ms_of = {m: _ms(m) for m in set(ms)}
+    if (
+        not set(statuses) <= KINDS.keys()
+        or "" in set(monitors)
+        or any(v is None and c for c, v in code_of.items())
+        or -1 in ms_of.values()
+    ):
+        return None
+    place = {where: where or "default" for where in set(locations)}
+    return Columns(
+        tuple(map(stamps.__getitem__, times)),
+        monitors,
+        tuple(map(place.__getitem__, locations)),
+        statuses,
+        tuple(map(ms_of.__getitem__, ms)),
+        tuple(map(code_of.__getitem__, codes)),
+        details,
+    )
+
+
+def _split(lines: list[str]) -> Sequence[Sequence[str]] | None:
+    """The seven columns of lines, or None when a line has another number of fields.
+
+    Without a quote in the file, each line must hold six commas, and then one split of the
+    joined lines gives every field (no list per line, which is most of the cost).
+    """
+    width = len(COLUMNS)
+    if not any('"' in line for line in lines):
+        if set(map(str.count, lines, repeat(","))) != {width - 1}:
+            return None
+        flat = ",".join(lines).split(",")
+        return [flat[n::width] for n in range(width)]
+    fields = [line.split(",") if '"' not in line else _quoted(line) for line in lines]
+    if set(map(len, fields)) != {width}:
+        return None
+    return list(zip(*fields, strict=True))
+
+
+def _quoted(line: str) -> list[str]:
+    fields = split_line(line)
+    return [] if isinstance(fields, str) else fields  # a line refused: no row of seven fields
+
+
+def _ms(text: str) -> int | None:
+    """A ms field as a number (empty: None), or -1 when it is not one."""
+    if not text:
+        return None
+    value = int(text) if text.isdecimal() else -1
+    return value if 0 <= value <= MAX_MS else -1
+
+
+def _by_line(
+    lines: list[str], header: list[str], first: int, day: date | None, found: list[Problem]
+) -> list[Row]:
+    """The rows of a file that holds a bad line (or another column order), line by line."""
+    layout = None if header == list(COLUMNS) else [_index(header, c) for c in COLUMNS]
+    seen = {lines[first - 1], ""}  # the header again (both sides added it), blank lines
+    times: dict[str, str] = {}
+    rows: list[Row] = []
+    for number, line in enumerate(lines[first:], start=first + 1):
+        if line in seen:
+            continue
+        seen.add(line)
+        fields = split_line(line)
+        try:
+            if isinstance(fields, str):
+                raise ValueError(fields)
+            if len(fields) != len(header):
+                raise ValueError(f"expected {len(header)} fields, found {len(fields)}")
+            if layout:
+                fields = ["" if i is None else fields[i] for i in layout]
+            t_text, monitor, location, status, ms, code, detail = fields
+            number_code = CODES.get(code)
+            if not monitor or status not in KINDS or (code and number_code is None):
+                parse_row(dict(zip(COLUMNS, fields, strict=True)))  # raises its message
+            t = times.get(t_text) or times.setdefault(t_text, _day_time(t_text, day))
+            value = _ms(ms)
+            if value == -1:
+                parse_row(dict(zip(COLUMNS, fields, strict=True)))
+            rows.append((t, monitor, location or "default", status, value, number_code, detail))
+        except ValueError as exc:
+            found.append(Problem("", number, str(exc)))
+    return rows
+
+
+def _index(header: list[str], column: str) -> int | None:
+    return header.index(column) if column in header else None
+
+
+def _header_of(lines: list[str], found: list[Problem]) -> tuple[list[str], int]:
+    """The header's fields and its line number; Unreadable when it lacks a needed column."""
+    first = 1
+    if lines[0].startswith(CONFLICT_START):  # both sides added the file: the header comes next
+        found.append(Problem("", 1, "merge conflict marker"))
+        first = 2
+    head = lines[first - 1] if first <= len(lines) else ""
+    if not head.strip() and not any(line.strip() for line in lines[first:]):
+        return list(COLUMNS), first  # an empty file holds no rows
+    header = split_line(head)
+    if isinstance(header, str):
+        raise Unreadable(f"header: {header}", first)
+    lacking = missing_columns(header)
+    if lacking:
+        raise Unreadable(lacking, first)
+    return header, first
+
+
+def _day_time(text: str, day: date | None) -> str:
+    """A row's time as data-file text; ValueError when it is no time or not on `day`."""
+    t = format_time(parse_time(text))
+    if day is not None and t[:10] != day.isoformat():
+        raise ValueError(f"time {text} is not on {day.isoformat()}, the day of this file")
+    return t
