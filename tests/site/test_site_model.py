@@ -238,3 +238,20 @@ def test_uptime_words() -> None:
         "100% uptime",
         "99.99% uptime",
     ]
+
+
+def test_maintenance_alone_shows_the_maintenance_banner(tmp_path: Path) -> None:
+    config = load_config(write_repo(tmp_path))
+    everything = incidents.load(config)
+    during = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
+    words = status.UNDER_MAINTENANCE
+    quiet = Summary(during, "none", words, [], everything, during, None)
+    assert (quiet.banner.kind, quiet.banner.words) == ("maintenance", words)
+    assert [i.id for i in quiet.maintenance] == [
+        "2026-11-23-database-upgrade",
+        "2026-11-30-network-work",
+    ]
+    troubled = Summary(during, "minor", "Minor Service Outage", [], everything, during, None)
+    assert troubled.banner.kind == "minor"  # a problem outranks maintenance
+    after = Summary(NOW, "none", words, [], everything, NOW, None)
+    assert after.banner.kind == "none"
