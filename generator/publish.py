@@ -33,9 +33,7 @@ import git
 
 from .config.read import Config, Masker, resolve_secrets
 from .errors import ConfigError, Problem, PublishError, display_path
-from .incidents.files import Change
-from .incidents.model import patch, render
-from .incidents.validate import read
+from .incidents import Change, patch, read, render
 from .store.days import Sample, sample_key
 from .times import format_time
 

@@ -14,7 +14,7 @@ import pytest
 from generator import publish
 from generator.config.read import load_config
 from generator.errors import PublishError
-from generator.incidents.files import Change
+from generator.incidents import Change
 from generator.store import days as store
 from generator.store.days import Sample
 

@@ -18,10 +18,9 @@ from pathlib import Path
 import pytest
 from localserver import LocalServer, Reply
 
-from generator import publish
+from generator import incidents, publish
 from generator.config.read import load_config
 from generator.errors import PublishError
-from generator.incidents import files as incidents
 from generator.store import days as store
 from generator.store.days import Sample
 

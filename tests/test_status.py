@@ -9,7 +9,7 @@ from typing import NamedTuple
 import pytest
 
 from generator import status
-from generator.incidents.files import Incident
+from generator.incidents import Incident
 from generator.store.days import Sample
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import logging
 
-from .. import store
+from .. import incidents, store
 from ..config.read import Config
 from ..errors import IncidentError, Problem, UpwatchError
-from ..incidents import files as incidents
 from ..site import html as render
 
 log = logging.getLogger("upwatch")

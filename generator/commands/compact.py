@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .. import store
+from .. import incidents, store
 from ..config.read import Config
-from ..incidents import files as incidents
 
 
 def compact(config: Config, keep_days: int, now: datetime) -> store.CompactResult:

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from .. import incidents
 from ..config.read import Config, load_config
-from ..incidents import files as incidents
 from ..site import build as site
 from ..status import inside
 from ..store import days as store

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from .. import incidents
 from ..config.read import Config
 from ..errors import UsageError
-from ..incidents import files as incidents
 
 
 def new(

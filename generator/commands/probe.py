@@ -12,9 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from .. import store
+from .. import incidents, store
 from ..config.read import Config
-from ..incidents import files as incidents
 from ..probe import engine as probing
 
 

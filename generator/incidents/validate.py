@@ -14,18 +14,12 @@ from ..config.yamlfile import LineDict, LineList, parse_yaml
 from ..errors import IncidentError, Problem
 from ..status import SEVERITIES
 from ..times import format_time, within_years
-from .model import (
+from .model import FILE_NAME_RE, KEYS, STATES, TYPES, UPDATE_STATES, Incident, Update
+from .text import (
     ENTRY_RE,
     EXAMPLE,
-    FILE_NAME_RE,
-    KEYS,
     SEPARATOR_RE,
-    STATES,
-    TYPES,
-    UPDATE_STATES,
-    Incident,
     Source,
-    Update,
     locate,
     outside_fences,
     parse_heading_time,

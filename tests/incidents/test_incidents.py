@@ -9,11 +9,20 @@ from pathlib import Path
 
 import pytest
 
+from generator import incidents
 from generator.config.read import Config, load_config
 from generator.errors import IncidentError
-from generator.incidents import files as incidents
-from generator.incidents.files import in_maintenance, maintenance_windows, parse, read
-from generator.incidents.model import Incident, Update, patch, render
+from generator.incidents import (
+    Incident,
+    Update,
+    in_maintenance,
+    maintenance_windows,
+    parse,
+    patch,
+    read,
+    render,
+)
+from generator.incidents import folder as incidents_folder
 
 CONFIG = """\
 site:
@@ -590,7 +599,7 @@ def test_unsafe_incident_files_are_problems_and_never_opened(
     os.mkfifo(folder / "2026-06-19-b.md")  # opening it would block
     os.mkfifo(folder / "README.md")  # a README is for people: skipped, not reported
     (folder / "2026-06-19-d.md").symlink_to("2026-06-19-c.md")  # inside: fine
-    paths, refused = incidents.incident_paths(config)
+    paths, refused = incidents_folder.incident_paths(config)
     assert [p.name for p in paths] == ["2026-06-19-c.md", "2026-06-19-d.md"]
     assert [str(p) for p in refused] == [
         "incidents/2026-06-19-a.md: a symlink to a file outside the repository",
@@ -621,9 +630,9 @@ def test_an_incident_file_over_256_kb_is_refused(
     monkeypatch.chdir(config.root)
     config.incidents_dir.mkdir()
     path = config.incidents_dir / "2026-06-19-long.md"
-    path.write_text(OPEN + "x" * incidents.MAX_FILE_BYTES)
-    assert [str(p) for p in incidents.read_file(path, config)[1]] == [
+    path.write_text(OPEN + "x" * incidents_folder.MAX_FILE_BYTES)
+    assert [str(p) for p in incidents_folder.read_file(path, config)[1]] == [
         "incidents/2026-06-19-long.md: 256.2 KB is over the 256 KB limit for an incident file"
     ]
-    path.write_text(OPEN + "x" * (incidents.MAX_FILE_BYTES - len(OPEN.encode())))
-    assert incidents.read_file(path, config)[1] == []
+    path.write_text(OPEN + "x" * (incidents_folder.MAX_FILE_BYTES - len(OPEN.encode())))
+    assert incidents_folder.read_file(path, config)[1] == []

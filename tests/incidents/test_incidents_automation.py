@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from generator import incidents
 from generator.config.read import Config, load_config
-from generator.incidents import files as incidents
-from generator.incidents.files import Change, parse
+from generator.incidents import Change, parse
 from generator.incidents.outages import Outage, outages, points
 from generator.store import days as store
 from generator.store.days import Sample

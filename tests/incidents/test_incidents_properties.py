@@ -9,16 +9,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from generator.errors import Problem
-from generator.incidents.files import parse, read
-from generator.incidents.model import (
-    SEVERITIES,
-    STATES,
-    UPDATE_STATES,
-    Incident,
-    Update,
-    patch,
-    render,
-)
+from generator.incidents import Incident, Update, parse, patch, read, render
+from generator.incidents.model import SEVERITIES, STATES, UPDATE_STATES
 from generator.times import format_time
 
 PATH = Path("incidents/2026-06-19-generated.md")

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from localserver import LocalServer, Reply
 
 from generator.cli import main
-from generator.incidents.files import Incident, parse
+from generator.incidents import Incident, parse
 from generator.store import days as store
 
 MIDNIGHT = datetime(2026, 6, 20, tzinfo=UTC)
