@@ -36,7 +36,7 @@ from ..config.checks import did_you_mean
 from ..config.read import Config, Masker, Monitor, resolve_secrets
 from ..errors import UsageError
 from ..status import SAMPLE_STATUSES
-from ..store.days import Sample
+from ..store.samples import Sample
 from .http import NotFollowed, check_http
 from .tcp import check_tcp
 from .transport import make_client

@@ -24,7 +24,7 @@ import httpx
 
 from ..config.read import Masker, Monitor
 from ..status import SampleStatus
-from ..store.days import Sample
+from ..store.samples import Sample
 from .failures import (
     BodyCut,
     ClosedWithoutResponse,

@@ -26,7 +26,7 @@ from generator.probe import run as probe
 from generator.probe.http import BODY_CAP, read_capped
 from generator.probe.transport import make_client
 from generator.probe.verdict import Result, dig
-from generator.store.days import Sample
+from generator.store.samples import Sample
 
 NOW = datetime(2026, 11, 23, 10, 5, 0, tzinfo=UTC)
 

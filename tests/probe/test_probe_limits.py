@@ -24,7 +24,7 @@ from localserver import HOST, Reply, read_request, send
 from generator.config.read import Config, Defaults, Monitor, Site
 from generator.probe import run as probe
 from generator.probe.turns import worst_case
-from generator.store.days import Sample
+from generator.store.samples import Sample
 
 NOW = datetime(2026, 11, 23, 10, 5, 0, tzinfo=UTC)
 

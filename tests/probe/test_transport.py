@@ -31,7 +31,7 @@ from generator.config.read import Config, Defaults, Expect, Monitor, Site
 from generator.probe import connect, failures, proxies, transport
 from generator.probe import run as probe
 from generator.probe.verdict import causes
-from generator.store.days import Sample
+from generator.store.samples import Sample
 
 NOW = datetime(2026, 11, 23, 10, 5, 0, tzinfo=UTC)
 TEXT = '{"status": "ok", "note": "' + "all systems go " * 200 + '"}'
