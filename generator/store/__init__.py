@@ -3,6 +3,7 @@
 Takes samples; gives day files, rollups and per-day tallies read back from them.
 """
 
+from .compaction import CompactResult, check_data, compact
 from .days import (
     DayStats,
     History,
@@ -15,7 +16,7 @@ from .days import (
     write_atomic,
 )
 from .history import read_history
-from .rollup import CompactResult, check_data, compact, roll_finished
+from .rollup import roll_finished
 
 load_history = read_history  # the name callers used before the store had a package API
 

@@ -1,34 +1,29 @@
-"""Rollups: what `upwatch compact` keeps of old day files, so data/ stays small at any age.
+"""Rollups: one row per monitor per finished UTC day, so a build counts only the last raw days.
 
-Each compacted day file becomes one row per monitor in data/rollup/YYYY-MM.csv:
+Each finished day becomes one row per monitor in data/rollup/YYYY-MM.csv:
 
-    day,monitor,up,degraded,down,maintenance,ms_count,ms_sum,ms_p50,ms_p95
-    2026-08-01,api,285,2,1,0,288,52345,182,410
+    day,monitor,up,degraded,down,maintenance,ms_count,ms_sum,ms_p50,ms_p95,size,windows
+    2026-08-01,api,285,2,1,0,288,52345,182,410,24310,
 
-These are exactly the figures the site shows for a day (store.DayStats), so pages built from
-rollups are identical to pages built from the raw files. Rules:
+These are exactly the figures the site shows for a day (tally.DayStats), so pages built
+from rollups are identical to pages built from the raw files. Rules:
 
-- The maintenance split is the one known when the day is compacted (the maintenance files of
-  that moment); a maintenance file written later does not change a rolled-up day.
-- A day that is both rolled up and still raw (compaction stopped before removing the file) is
-  read from the raw file, and compacting it again replaces its rows: the raw file wins.
-- Rollups are written (temp file + rename) before any day file is removed, so a crash loses
-  nothing, and running compact again changes nothing.
-- A day file compact could not read in full (a malformed row, a header it does not know)
-  is neither rolled up nor removed: it stays a raw file (the site reads it as before), each
-  problem is logged with its line, and compact still ends with exit 0, since it runs before
-  the probe in the scheduled workflow and must not stop it. `upwatch check` lists the same.
-- data/rollup/latest.csv keeps the newest compacted sample of each monitor (day-file format),
-  so "last checked" survives compaction too.
-- Day rows older than FOLD_AFTER_DAYS (the site shows 90 days) are folded into
-  data/rollup/months.csv, one row per monitor per month: counts and sums (no percentiles)
-  and `days`, a mask with bit d-1 set for each day d added, so folding a month file again
-  (after a crash, or with a late day) adds each day once.
+- The probe writes them after appending its samples (`roll_finished`): for each finished
+  day whose rows are missing or stale, normally once a day, committed with the run's samples.
+  `upwatch compact` does the same before it rolls old day files away (compaction.py).
+- A row records what it was counted from: `size`, the day file's bytes, and `windows`, a
+  fingerprint of that monitor's maintenance windows touching that day. While the raw file
+  exists, a build that finds a row stale (the file grew by a late union merge, a window was
+  added or moved) counts that day from the raw file, and the next probe or compact rewrites
+  the rows. A row without `size` (written by older versions) is stale while the file exists.
+- Once the day file is compacted away, its rows stand as they are: the maintenance split is
+  the one known when the day was rolled up.
+- A union merge of two rewrites leaves two rows of one day and monitor: readers take the one
+  counted from the larger file (day files only grow), exact duplicates once.
+- Rollups are written with a temp file and a rename, so a crash leaves the old or the new.
 
-Size for 20 monitors: a day row is about 51 bytes (370 KB a year), so the 400 days of day
-rows stay near 410 KB and older data costs 13 KB a year of month rows. A raw day file of
-20 monitors every 5 minutes is about 290 KB, so with --keep-days 14 data/ holds about
-4.1 MB of day files + 0.4 MB of rollups, growing 13 KB a year (--keep-days 7: about 2.4 MB).
+Size for 20 monitors: a day row is about 60 bytes (440 KB a year); after FOLD_AFTER_DAYS
+(compaction.py) day rows are folded into data/rollup/months.csv.
 """
 
 from __future__ import annotations
@@ -36,31 +31,26 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import TypeVar
 
 from .. import safefiles
-from ..errors import DataError, Problem, display_path
+from ..errors import Problem, display_path
 from .days import (
     NOT_READ,
     Unreadable,
     data_text,
     day_files,
     log_text,
-    read_day,
     read_rows,
     records,
     repository,
     write_atomic,
 )
-from .samples import COLUMNS as DAY_COLUMNS
-from .samples import Sample, sample_key, to_row
-from .tally import RECENT, DayStats, DayTable, Windows, WindowText, count, window_key, window_text
+from .tally import DayStats, DayTable, Windows, WindowText, count, window_key, window_text
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -69,59 +59,13 @@ ROLLUP_DIR = "rollup"
 COUNTS = ("up", "degraded", "down", "maintenance", "ms_count", "ms_sum")
 # size: bytes of the day file counted; windows: window_key of the maintenance windows counted
 COLUMNS = ("day", "monitor", *COUNTS, "ms_p50", "ms_p95", "size", "windows")
-MONTH_COLUMNS = ("month", "monitor", *COUNTS, "days")  # days: bit d-1 set once day d is in
 MONTH_FILE_RE = re.compile(r"^(\d{4})-(\d{2})\.csv$")
-MONTHS_FILE = "months.csv"
 LATEST_FILE = "latest.csv"
-FOLD_AFTER_DAYS = 400
 Month = tuple[int, int]
-ONE_DAY = timedelta(days=1)
 
 
 Source = tuple[int | None, str]  # what a day row was counted from: file size, window_key
 Sources = dict[date, dict[str, Source]]  # day -> monitor -> source
-
-
-@dataclass(frozen=True)
-class CompactResult:
-    """What one compaction did."""
-
-    days: tuple[date, ...] = ()  # days rolled up
-    written: tuple[Path, ...] = ()  # rollup files written
-    removed: tuple[Path, ...] = ()  # day files removed
-    folded: tuple[Month, ...] = ()  # months folded into months.csv
-    kept: tuple[Path, ...] = ()  # old day files kept because they could not be read in full
-
-
-def compact(data_dir: Path, keep_days: int, now: datetime, windows: Windows) -> CompactResult:
-    """Roll day files older than keep_days days into rollups (written first), then remove them.
-
-    `windows` are the maintenance windows as the incident files say now; finished days
-    that stay raw get fresh rollup rows too.
-    """
-    if keep_days < 2:
-        raise DataError("--keep-days must be at least 2: yesterday and today stay day files")
-    # The site's 48-hour view reaches into the day before yesterday: that day stays raw too.
-    last_rolled = min(now.date() - timedelta(days=keep_days), (now - RECENT).date() - ONE_DAY)
-    every = day_files(data_dir)
-    old = {d: p for d, p in every.items() if d <= last_rolled}
-    fold_before = now.date() - timedelta(days=FOLD_AFTER_DAYS)
-    roll_finished(data_dir, now, windows, {d: p for d, p in every.items() if d > last_rolled})
-    if not old:
-        log.info("nothing to compact: no day file before %s", last_rolled + ONE_DAY)
-        return CompactResult(folded=fold_months(data_dir, fold_before))
-    stats, sources, problems = tally_days(old, window_text(windows))
-    kept = keep_unread(old, problems)
-    rolled = {d: p for d, p in old.items() if d not in problems}
-    written: list[Path] = []
-    if rolled:
-        stats = {d: s for d, s in stats.items() if d in rolled}
-        written = [*write_days(data_dir, stats, sources), write_latest(data_dir, rolled, stats)]
-        for path in rolled.values():
-            path.unlink()
-        log.info("rolled %d days into %d rollup files", len(rolled), len(written) - 1)
-    folded = fold_months(data_dir, fold_before)
-    return CompactResult(tuple(rolled), tuple(written), tuple(rolled.values()), folded, kept)
 
 
 def roll_finished(
@@ -175,33 +119,6 @@ def tally_days(
     return stats, sources, problems
 
 
-def keep_unread(
-    files: Mapping[date, Path], problems: Mapping[date, list[Problem]]
-) -> tuple[Path, ...]:
-    """Say which day files stay raw because a line of them could not be read, and why."""
-    kept = []
-    for day, found in sorted(problems.items()):
-        for problem in found:
-            log.warning("%s", log_text(problem))
-        log.warning(
-            "%s: kept as a day file: compact removes only files it read in full"
-            " (fix or delete the lines above, then compact again)",
-            display_path(files[day]),
-        )
-        kept.append(files[day])
-    return tuple(kept)
-
-
-def check_data(data_dir: Path) -> tuple[list[Problem], list[Problem]]:
-    """What `upwatch check` says of data/: files not read, and lines skipped or files ignored."""
-    problems: list[Problem] = []
-    for day, path in day_files(data_dir, problems).items():
-        read_rows(path, problems, day)
-    problems += check_rollups(data_dir)
-    unread = [p for p in problems if p.message.endswith(NOT_READ)]
-    return unread, [p for p in problems if not p.message.endswith(NOT_READ)]
-
-
 # --- month files: day rows ---
 
 
@@ -240,8 +157,8 @@ def read_month(
     counted from the larger day file; their sources go to `sources`.
     """
     best: dict[tuple[str, date], tuple[tuple[int, str, tuple[object, ...]], DayStats]] = {}
-    for monitor, day, stats, source in _good_rows(path, _month_row, problems):
-        rank = (-1 if source[0] is None else source[0], source[1], _fields(stats))
+    for monitor, day, stats, source in good_rows(path, _month_row, problems):
+        rank = (-1 if source[0] is None else source[0], source[1], fields_of(stats))
         if (monitor, day) not in best or rank > best[(monitor, day)][0]:
             best[(monitor, day)] = rank, stats
     table: DayTable = {}
@@ -254,13 +171,13 @@ def read_month(
 
 def _month_row(row: dict[str, str]) -> tuple[str, date, DayStats, Source]:
     up, degraded, down, maintenance, ms_count, ms_sum = (int(row[c]) for c in COUNTS)
-    p50, p95 = _optional(row["ms_p50"]), _optional(row["ms_p95"])
+    p50, p95 = optional(row["ms_p50"]), optional(row["ms_p95"])
     stats = DayStats(up, degraded, down, maintenance, ms_count, ms_sum, p50, p95)
-    source = (_optional(row.get("size") or ""), row.get("windows") or "")
+    source = (optional(row.get("size") or ""), row.get("windows") or "")
     return row["monitor"], date.fromisoformat(row["day"]), stats, source
 
 
-def _good_rows(
+def good_rows(
     path: Path, parse: Callable[[dict[str, str]], T], problems: list[Problem] | None = None
 ) -> Iterator[T]:
     """Each row of a rollup file parsed; a damaged one (a merge conflict, a torn line) is skipped."""
@@ -287,7 +204,7 @@ def _good_rows(
             log.warning("%s", log_text(problem))
 
 
-def _optional(text: str) -> int | None:
+def optional(text: str) -> int | None:
     return int(text) if text else None
 
 
@@ -341,111 +258,25 @@ def write_days(
 def month_text(table: DayTable, sources: Sources | None = None) -> str:
     """A rollup file's text, rows by day then monitor, so the same data gives the same bytes."""
     rows = sorted(
-        (day.isoformat(), monitor, *_fields(s), *_source(sources, day, monitor))
+        (day.isoformat(), monitor, *fields_of(s), *_source(sources, day, monitor))
         for monitor, days in table.items()
         for day, s in days.items()
     )
-    return _csv_text(COLUMNS, rows)
+    return csv_text(COLUMNS, rows)
 
 
 def _source(sources: Sources | None, day: date, monitor: str) -> Source:
     return (sources or {}).get(day, {}).get(monitor, (None, ""))
 
 
-def _fields(s: DayStats) -> tuple[object, ...]:
+def fields_of(s: DayStats) -> tuple[object, ...]:
     return (s.up, s.degraded, s.down, s.maintenance, s.ms_count, s.ms_sum, s.ms_p50, s.ms_p95)
-
-
-# --- latest.csv: the newest compacted sample of each monitor ---
-
-
-def write_latest(
-    data_dir: Path, files: Mapping[date, Path], stats: Mapping[date, Mapping[str, DayStats]]
-) -> Path:
-    """Merge the newest sample of each monitor in these day files into latest.csv."""
-    path = rollup_dir(data_dir) / LATEST_FILE
-    root = repository(data_dir)
-    newest = {s.monitor: s for s in read_day(path, root=root)} if path.exists() else {}
-    last_day: dict[str, date] = {}
-    for day, monitors in sorted(stats.items()):
-        for monitor in monitors:
-            last_day[monitor] = day
-    for day in sorted(set(last_day.values())):
-        for sample in read_day(files[day], [], day):
-            if last_day.get(sample.monitor) == day:
-                newest[sample.monitor] = _newer(newest.get(sample.monitor), sample)
-    write_atomic(path, _csv_text(DAY_COLUMNS, (to_row(newest[m]) for m in sorted(newest))))
-    return path
-
-
-def _newer(old: Sample | None, new: Sample) -> Sample:
-    return new if old is None or sample_key(new) > sample_key(old) else old
-
-
-# --- months.csv: rows older than FOLD_AFTER_DAYS, one per monitor per month ---
-
-
-def fold_months(data_dir: Path, before: date) -> tuple[Month, ...]:
-    """Fold month files wholly before `before` into months.csv (written first), then remove them."""
-    old = {m: p for m, p in month_files(data_dir).items() if m < (before.year, before.month)}
-    if not old:
-        return ()
-    path = rollup_dir(data_dir) / MONTHS_FILE
-    totals = read_months(path) if path.exists() else {}
-    for month, month_file in old.items():
-        for monitor, days in read_month(month_file).items():
-            totals[(month, monitor)] = _fold(totals.get((month, monitor)), days)
-    rows = (
-        (f"{y:04d}-{m:02d}", monitor, *sums) for ((y, m), monitor), sums in sorted(totals.items())
-    )
-    write_atomic(path, _csv_text(MONTH_COLUMNS, rows))
-    for month_file in old.values():
-        month_file.unlink()
-    log.info("folded %d months of day rows into %s", len(old), MONTHS_FILE)
-    return tuple(old)
-
-
-def read_months(
-    path: Path, problems: list[Problem] | None = None
-) -> dict[tuple[Month, str], tuple[int, ...]]:
-    """months.csv as (month, monitor) -> counts, sums and the mask of days in them."""
-    return dict(_good_rows(path, _months_row, problems))
-
-
-def check_rollups(data_dir: Path) -> list[Problem]:
-    """What the rollup files hold that no reader takes (for `upwatch check`)."""
-    problems: list[Problem] = []
-    for path in month_files(data_dir).values():
-        read_month(path, problems)
-    months, latest = rollup_dir(data_dir) / MONTHS_FILE, rollup_dir(data_dir) / LATEST_FILE
-    if os.path.lexists(months):
-        read_months(months, problems)
-    if os.path.lexists(latest):
-        read_day(latest, problems, root=repository(data_dir))
-    return problems
-
-
-def _months_row(row: dict[str, str]) -> tuple[tuple[Month, str], tuple[int, ...]]:
-    year, month = (int(part) for part in row["month"].split("-"))
-    return ((year, month), row["monitor"]), tuple(int(row[c]) for c in MONTH_COLUMNS[2:])
-
-
-def _fold(row: tuple[int, ...] | None, days: Mapping[date, DayStats]) -> tuple[int, ...]:
-    """Add the days not yet in a month row (bit d-1 of the mask marks day d as added)."""
-    sums = list(row or (0,) * len(MONTH_COLUMNS[2:]))
-    for day, s in days.items():
-        if not sums[-1] >> (day.day - 1) & 1:  # added before a crash kept the month file
-            counts = (s.up, s.degraded, s.down, s.maintenance, s.ms_count, s.ms_sum)
-            for i, value in enumerate(counts):
-                sums[i] += value
-            sums[-1] |= 1 << (day.day - 1)
-    return tuple(sums)
 
 
 # --- files ---
 
 
-def _csv_text(header: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
+def csv_text(header: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)

@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from generator import incidents
 from generator.cli import main
 from generator.config.read import Config, load_config
 from generator.errors import DataError
-from generator.incidents import files as incidents
+from generator.store import compaction as compacting
 from generator.store import rollup
 from generator.store.days import DayStats, History, Sample, append_samples
 from generator.store.history import read_history as load_history
@@ -93,10 +94,10 @@ def write_repo(root: Path, days: int = 40) -> Path:
     return config
 
 
-def compact(config: Config, keep_days: int, now: datetime) -> rollup.CompactResult:
+def compact(config: Config, keep_days: int, now: datetime) -> compacting.CompactResult:
     """What `upwatch compact` does: the maintenance windows of the incident files as they are now."""
     windows = incidents.maintenance_windows(incidents.load(config, strict=False))
-    return rollup.compact(config.data_dir, keep_days, now, windows)
+    return compacting.compact(config.data_dir, keep_days, now, windows)
 
 
 def run(*args: str) -> str:
@@ -154,7 +155,7 @@ def test_compacting_again_changes_nothing(tmp_path: Path, caplog: pytest.LogCapt
     with caplog.at_level(logging.INFO):
         second = compact(config, 3, NOW)
     assert files(tmp_path / "data") == data
-    assert second == rollup.CompactResult()
+    assert second == compacting.CompactResult()
     assert caplog.messages == ["nothing to compact: no day file before 2026-11-21"]
     assert first.days[0] == date(2026, 10, 14) and first.days[-1] == date(2026, 11, 20)
 
@@ -264,8 +265,8 @@ def test_day_rows_older_than_400_days_fold_into_months(tmp_path: Path) -> None:
         date(2025, 10, 20): {"api": DayStats(1)},
     }
     rollup.write_days(data, stats)
-    assert rollup.fold_months(data, NOW.date() - timedelta(days=400)) == ((2025, 9),)
-    assert rollup.fold_months(data, NOW.date() - timedelta(days=400)) == ()
+    assert compacting.fold_months(data, NOW.date() - timedelta(days=400)) == ((2025, 9),)
+    assert compacting.fold_months(data, NOW.date() - timedelta(days=400)) == ()
     assert (data / "rollup/months.csv").read_text(encoding="utf-8") == (
         "month,monitor,up,degraded,down,maintenance,ms_count,ms_sum,days\n"
         f"2025-09,api,3,1,1,1,5,350,{1 + (1 << 29)}\n"
@@ -278,11 +279,11 @@ def test_folding_a_month_again_adds_each_day_once(tmp_path: Path) -> None:
     before = NOW.date() - timedelta(days=400)
     rollup.write_days(data, {date(2025, 9, 1): {"api": DayStats(2)}})
     kept = (data / "rollup/2025-09.csv").read_bytes()
-    rollup.fold_months(data, before)
+    compacting.fold_months(data, before)
     (data / "rollup/2025-09.csv").write_bytes(kept)  # as if a crash came before its removal
     rollup.write_days(data, {date(2025, 9, 2): {"api": DayStats(0, 0, 3)}})  # and a late day
-    rollup.fold_months(data, before)
-    assert rollup.read_months(data / "rollup/months.csv") == {
+    compacting.fold_months(data, before)
+    assert compacting.read_months(data / "rollup/months.csv") == {
         ((2025, 9), "api"): (2, 0, 3, 0, 0, 0, 0b11)
     }
 
@@ -361,7 +362,7 @@ def test_a_window_added_after_the_rollup_counts_while_the_raw_file_exists(
     assert history(config).days["db"][day].maintenance == 4  # 02:00 to 03:30 every 30 min
     assert load_history(data, NOW, {}).days["db"][day].maintenance == 0
     written = compact(load_config(config), 60, NOW)  # reads the incident files as they are
-    assert written == rollup.CompactResult()
+    assert written == compacting.CompactResult()
     assert rows_of(data, "2026-11-02")[1].endswith(
         "," + hashlib.sha1(b"2026-11-02T02:00:00Z/2026-11-02T04:00:00Z").hexdigest()[:12]
     )
@@ -382,7 +383,7 @@ def test_two_rewrites_of_a_day_row_union_merged_are_read_as_the_newer(tmp_path: 
     )
     (data / "2026-11-02.csv").unlink()  # compacted: only the rows are left
     assert load_history(data, NOW, {}).days == {"api": {date(2026, 11, 2): DayStats(down=1)}}
-    assert rollup.check_rollups(data) == []
+    assert compacting.check_rollups(data) == []
 
 
 def test_a_fresh_rollup_is_what_the_build_reads(tmp_path: Path) -> None:
