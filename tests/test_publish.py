@@ -15,6 +15,7 @@ from generator import publish
 from generator.config.read import load_config
 from generator.errors import PublishError
 from generator.incidents import Change
+from generator.publish import commit
 from generator.store import days as store
 from generator.store.days import Sample
 
@@ -34,8 +35,8 @@ SECRET = "s3cr3t-token-value"
 
 @pytest.fixture(autouse=True)
 def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(publish, "BACKOFF_SECONDS", 0.01)
-    monkeypatch.setattr(publish, "PUSH_ATTEMPTS", 4)
+    monkeypatch.setattr(commit, "BACKOFF_SECONDS", 0.01)
+    monkeypatch.setattr(commit, "PUSH_ATTEMPTS", 4)
     monkeypatch.setenv("API_TOKEN", SECRET)
 
 
@@ -314,7 +315,7 @@ def test_no_secret_reaches_the_commit_message(remote: Path) -> None:
 # --- racing runs of the real command -----------------------------------------------
 
 RUN_FAST = (
-    "import generator.publish as p; p.BACKOFF_SECONDS = 0.05; p.PUSH_ATTEMPTS = 12; "
+    "import generator.publish.commit as p; p.BACKOFF_SECONDS = 0.05; p.PUSH_ATTEMPTS = 12; "
     "from generator.cli import main; main()"
 )
 

@@ -21,6 +21,7 @@ from localserver import LocalServer, Reply
 from generator import incidents, publish
 from generator.config.read import load_config
 from generator.errors import PublishError
+from generator.publish import locks
 from generator.store import days as store
 from generator.store.days import Sample
 
@@ -41,13 +42,13 @@ LOCK_BUSY = (
     "Nothing was committed: the samples stay in data/ and the next run commits them"
 )
 RUN_FAST = (
-    "import generator.publish as p; p.LOCK_WAIT = 0.2; from generator.cli import main; main()"
+    "import generator.publish.locks as p; p.LOCK_WAIT = 0.2; from generator.cli import main; main()"
 )
 
 
 @pytest.fixture(autouse=True)
 def short_waits(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(publish, "LOCK_WAIT", 0.2)
+    monkeypatch.setattr(locks, "LOCK_WAIT", 0.2)
     monkeypatch.setenv("API_TOKEN", SECRET)
 
 

@@ -1,17 +1,7 @@
-"""Record a probe run in git: one commit per run, pushed with fetch, re-apply and retry.
+"""Record a probe run as one commit, and push it with fetch, re-apply and retry.
 
-A refused push is never force-pushed and never rebased textually. The run moves onto the
-fetched branch and applies its result again: its samples are appended to the fetched day
-files and its incident decisions are taken again from the fetched samples and incident
-files, so racing runs keep at most one open auto incident per monitor and a person's
-pushed edits survive.
-
-What a commit holds is decided from the files, not from what this run did, so the work of a
-run killed before its commit is committed by the next one (`publishable`): every changed
-file under data/ (people never edit it), and an incident file exactly as the probe writes
-it. A person's uncommitted work in the tree is neither committed nor lost. A lock file that
-a killed git run left is removed when it is older than this run and no git process works
-in the repository; otherwise the run stops with one line naming it.
+The package docstring (generator/publish/__init__.py) says why a push is never forced nor
+rebased textually, and what a commit holds.
 """
 
 from __future__ import annotations
@@ -24,18 +14,18 @@ import random
 import re
 import stat
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable
 from pathlib import Path
 
 import git
 
-from .config.read import Config, Masker, resolve_secrets
-from .errors import ConfigError, Problem, PublishError, display_path
-from .incidents import Change, patch, read, render
-from .store.days import Sample, sample_key
-from .times import format_time
+from ..config.read import Config, Masker, resolve_secrets
+from ..errors import ConfigError, Problem, PublishError
+from ..incidents import Change, patch, read, render
+from ..store import Sample
+from ..times import format_time
+from .locks import free_locks
+from .message import commit_message
 
 log = logging.getLogger(__name__)
 
@@ -44,19 +34,8 @@ log = logging.getLogger(__name__)
 PUSH_ATTEMPTS = 6
 BACKOFF_SECONDS = 2.0
 PUSH_DEADLINE = 60.0
-# A lock in use is waited for this long (a person's `git status` holds one for a moment).
-LOCK_WAIT = 2.0
-# The commit message: a subject git tools show whole, a body that stays readable.
-SUBJECT_MAX = 71
-BODY_LINES = 50
-BODY_BYTES = 4096
-IMPORTED = time.time()
 
 CREDENTIALS_RE = re.compile(r"(://)[^/@\s]+@")
-LOCK_BUSY = (
-    "another git process is running (or a killed one left this lock); remove it if none is. "
-    "Nothing was committed: the samples stay in {data} and the next run commits them"
-)
 Apply = Callable[[], list[Change]]
 Snapshot = dict[Path, str]
 
@@ -137,7 +116,7 @@ def _apply_and_commit(
     changes = apply()
     top = Path(repo.working_tree_dir or ".").resolve()
     touched = {_name(p, top) for p in _changed(before, _snapshot(config))}
-    _free_locks(repo, config)
+    free_locks(repo, config)
     pending = _uncommitted(repo, config, top)
     names = [n for n in pending if publishable(repo, config, top / n)]
     for name in sorted(touched.intersection(pending).difference(names)):
@@ -260,214 +239,6 @@ def _probe_resolved(committed: str, text: str, path: Path) -> bool:
         return False
     values = {"status": "resolved", "resolved": format_time(new.resolved)}
     return patch(committed, values, added[0]) == text
-
-
-# --- locks a killed git run left -----------------------------------------------------
-
-
-def _free_locks(repo: git.Repo, config: Config) -> None:
-    """Remove the locks a commit needs when a killed run left them; stop if one may be in use."""
-    git_dir = Path(repo.git_dir)
-    branch = repo.head.reference.path if not repo.head.is_detached else "HEAD"
-    locks = {
-        git_dir / "index.lock",
-        git_dir / "HEAD.lock",
-        Path(repo.common_dir) / f"{branch}.lock",
-    }
-    for lock in sorted(locks):
-        _free_lock(lock, repo, config)
-
-
-def _free_lock(lock: Path, repo: git.Repo, config: Config) -> None:
-    """Wait a moment for a lock in use; remove a stale one with a warning; else PublishError."""
-    top = Path(repo.working_tree_dir or ".").resolve()
-    where = display_path(lock, top)
-    deadline = time.monotonic() + LOCK_WAIT
-    while (made := _mtime(lock)) is not None:
-        if made < _run_started() and _git_processes(repo) == []:
-            try:
-                lock.unlink()
-            except FileNotFoundError:
-                return
-            except OSError as exc:
-                raise PublishError(
-                    [Problem(where, None, f"cannot remove it: {exc.strerror}")]
-                ) from None
-            at = format_time(datetime.fromtimestamp(made, UTC).replace(microsecond=0))
-            log.warning("%s: removed a lock a killed git run left at %s", where, at)
-            return
-        if time.monotonic() >= deadline:
-            data = display_path(config.data_dir, top) + "/"
-            raise PublishError([Problem(where, None, LOCK_BUSY.format(data=data))])
-        time.sleep(0.1)
-
-
-def _mtime(path: Path) -> float | None:
-    """When a file was last written, or None when it is not there."""
-    try:
-        return path.lstat().st_mtime
-    except FileNotFoundError:
-        return None
-
-
-@functools.cache
-def _run_started() -> float:
-    """When this process started (from /proc, to a clock tick), else when this module loaded."""
-    try:
-        ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
-        booted = time.time() - time.clock_gettime(time.CLOCK_BOOTTIME)
-    except (OSError, ValueError, IndexError, AttributeError):
-        return IMPORTED
-    return booted + ticks / os.sysconf("SC_CLK_TCK")
-
-
-def _git_processes(repo: git.Repo) -> list[int] | None:
-    """Live git processes working in this repository; None when there is no way to tell.
-
-    A git process whose folder cannot be read counts, to be safe. This process's own
-    children are left out: they are GitPython's helpers, and they hold no lock."""
-    proc = Path("/proc")
-    if not proc.is_dir():
-        return None
-    places = {
-        Path(p).resolve() for p in (repo.working_tree_dir, repo.git_dir, repo.common_dir) if p
-    }
-    found = []
-    for entry in proc.iterdir():
-        if entry.name.isdigit() and _is_git(entry) and _works_in(entry, places):
-            found.append(int(entry.name))
-    return found
-
-
-def _is_git(entry: Path) -> bool:
-    """Whether a /proc entry is a live git process that is not a child of this one."""
-    try:
-        text = (entry / "stat").read_text()
-    except OSError:
-        return False  # it ended
-    name = text[text.find("(") + 1 : text.rfind(")")]
-    state, parent = text[text.rfind(")") + 1 :].split()[:2]
-    mine = int(parent) == os.getpid() or int(entry.name) == os.getpid()
-    return (name == "git" or name.startswith("git-")) and state not in "ZX" and not mine
-
-
-def _works_in(entry: Path, places: set[Path]) -> bool:
-    """Whether a process's folder lies in one of these places (True when it cannot be read)."""
-    try:
-        cwd = Path(os.readlink(entry / "cwd"))
-    except FileNotFoundError:
-        return False
-    except OSError:
-        return True
-    return any(cwd == place or place in cwd.parents for place in places)
-
-
-# --- the commit message ------------------------------------------------------------
-
-
-def commit_message(
-    samples: Iterable[Sample],
-    changes: Iterable[Change],
-    mask: Masker | None = None,
-    earlier: Sequence[str] = (),
-) -> str:
-    """A subject under 72 characters ('api down (HTTP 503); 41 up', '3 down, 88 up'), then a
-    body with each incident change, each monitor not up and the files an earlier run left."""
-    mask = mask or Masker()
-    samples = list(samples)
-    latest = {s.monitor: s for s in sorted(samples, key=sample_key)}
-    events = [_event(c, latest, mask) for c in changes if c.kind in ("opened", "resolved")]
-    subject, whole = _subject(events, _tally(samples))
-    trouble = sorted(
-        (s for s in latest.values() if s.status != "up"),
-        key=lambda s: (s.status != "down", s.monitor),
-    )
-    paragraphs = [
-        [] if whole else [text for _, _, text in events],
-        [f"{s.monitor}: {s.status} ({_reason(s, mask)})" for s in trouble],
-        [f"left uncommitted by an earlier run: {name}" for name in earlier],
-    ]
-    body = _capped([p for p in paragraphs if p])
-    return f"{subject}\n\n{body}" if body else subject
-
-
-def _event(change: Change, latest: dict[str, Sample], mask: Masker) -> tuple[str, str, str]:
-    """(monitor, what happened, the whole line): ('api', 'down', 'api down (HTTP 503)')."""
-    if change.kind == "opened":
-        last = latest.get(change.monitor)
-        state = "degraded" if last and last.status == "degraded" else "down"
-        return change.monitor, state, f"{change.monitor} {state} ({_reason(last, mask)})"
-    after = f" {_one_line(mask(change.detail))}" if change.detail else ""
-    return change.monitor, "recovered", f"{change.monitor} recovered{after}"
-
-
-def _tally(samples: list[Sample]) -> str:
-    """'41 up, 1 down' or 'no samples'."""
-    counts = Counter(s.status for s in samples)
-    parts = [f"{counts[k]} {k}" for k in ("up", "degraded", "down") if counts[k]]
-    return ", ".join(parts) or "no samples"
-
-
-def _subject(events: list[tuple[str, str, str]], tally: str) -> tuple[str, bool]:
-    """The first subject that fits: every event in full, then by kind, then counted; and
-    whether it holds every event in full (the body then need not repeat them)."""
-    if not events:
-        return f"probe: {tally}", True
-    kinds: dict[str, list[str]] = {}
-    for monitor, kind, _ in events:
-        kinds.setdefault(kind, []).append(monitor)
-    opened = sum(len(m) for k, m in kinds.items() if k != "recovered")
-    resolved = len(kinds.get("recovered", []))
-    tries = [
-        [text for _, _, text in events],
-        [f"{', '.join(monitors)} {kind}" for kind, monitors in kinds.items()],
-        [_counted(opened, resolved)],
-    ]
-    for number, parts in enumerate(tries):
-        subject = "; ".join([*parts, tally])
-        if len(subject) <= SUBJECT_MAX:
-            return subject, number == 0
-    return tally, False
-
-
-def _counted(opened: int, resolved: int) -> str:
-    """'3 incidents opened, 1 resolved' or '1 incident resolved'."""
-    parts = [f"{n} {verb}" for n, verb in ((opened, "opened"), (resolved, "resolved")) if n]
-    noun = " incident " if (opened or resolved) == 1 else " incidents "
-    return ", ".join([parts[0].replace(" ", noun, 1), *parts[1:]])
-
-
-def _capped(paragraphs: list[list[str]]) -> str:
-    """The body's paragraphs, cut to BODY_LINES lines and BODY_BYTES bytes with '… and N more'."""
-    lines = [line for p in paragraphs for line in ["", *p]][1:]
-    if len(lines) <= BODY_LINES and len("\n".join(lines).encode()) <= BODY_BYTES:
-        return "\n".join(lines)
-    kept: list[str] = []
-    size = len("… and 99999 more".encode())
-    for line in lines[: BODY_LINES - 1]:
-        size += len(line.encode()) + 1
-        if size > BODY_BYTES:
-            break
-        kept.append(line)
-    more = sum(1 for line in lines[len(kept) :] if line)
-    return "\n".join([*kept, f"… and {more} more"])
-
-
-def _one_line(text: str) -> str:
-    """Text on one line: runs of white space and control characters become one space."""
-    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
-
-
-def _reason(sample: Sample | None, mask: Masker) -> str:
-    """A short reason for a bad sample, secrets masked: the HTTP status, else the detail."""
-    if sample is None:
-        return "no sample"
-    if sample.code is not None and sample.code >= 400:
-        return f"HTTP {sample.code}"
-    detail = _one_line(mask(sample.detail or "")) or (
-        f"HTTP {sample.code}" if sample.code else sample.status
-    )
-    return detail if len(detail) <= 80 else detail[:77] + "..."
 
 
 # --- pushing -----------------------------------------------------------------------
