@@ -7,11 +7,12 @@ each key takes comes from `schema`; `${NAME}` placeholders stay in the loaded va
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ..errors import ConfigError, Problem, display_path
 from . import checks as ck
@@ -33,6 +34,7 @@ __all__ = [
     "validate",
 ]
 
+T = TypeVar("T")
 ARTICLES = {"http": "an http", "tcp": "a tcp"}
 WRONG_TYPE = {  # by the monitor's type, for a key only the other type takes
     "http": "belongs to tcp monitors (set type: tcp)",
@@ -75,19 +77,10 @@ def _anything(value: Any) -> None:
     """The check of a key whose value any YAML may be."""
 
 
-def _read_site(c: Checker, raw: LineDict, line: int) -> Site:
-    data = c.mapping(raw.get("site"), "site", line, keys(Site))
-    return Site(**_read_options(c, data, "site", options(Site), line))
-
-
-def _read_defaults(c: Checker, raw: LineDict, line: int) -> Defaults:
-    data = c.mapping(raw.get("defaults"), "defaults", line, keys(Defaults))
-    return Defaults(**_read_options(c, data, "defaults", options(Defaults), line))
-
-
-def _read_publish(c: Checker, raw: LineDict, line: int) -> Publish:
-    data = c.mapping(raw.get("publish"), "publish", line, keys(Publish))
-    return Publish(**_read_options(c, data, "publish", options(Publish), line))
+def _read_section(c: Checker, raw: LineDict, name: str, cls: type[T], line: int) -> T:
+    """A top-level section such as `site`: an empty one when left out."""
+    data = c.mapping(raw.get(name), name, line, keys(cls))
+    return cls(**_read_options(c, data, name, options(cls), line))
 
 
 def _read_monitor(
@@ -101,7 +94,7 @@ def _read_monitor(
             f"must be a mapping with at least id and url (or host and port), not {ck.kind(value)}",
         )
         return None
-    by_name = {o.name: o for o in options(Monitor)}
+    by_name = _monitor_options()
     mid = None
     if value.get("id") is None:
         c.add(value.line, f"{key}.id", "is required")
@@ -115,13 +108,22 @@ def _read_monitor(
     for opt in by_name.values():
         if opt.only not in ("", kind) and opt.name in data:
             c.add(data.key_lines[opt.name], ck.join(key, opt.name), WRONG_TYPE[kind])
-    own = [o for o in by_name.values() if o.name not in ("id", "type") and o.only in ("", kind)]
+    own = _monitor_options(kind).values()
     base = {o.name: getattr(defaults, o.name) for o in own if o.inherited}
     values = _read_options(c, data, key, own, line, base | {"name": mid or ""})
     if not mid:
         return None
     lines = tuple(_key_lines(data).items())
     return Monitor(id=mid, type=kind, **values, line=line, key=key, lines=lines)
+
+
+@functools.cache
+def _monitor_options(kind: str = "") -> Mapping[str, Option]:
+    """A monitor's options by name: all of them, or those read for a type beside id and type."""
+    opts = options(Monitor)
+    if kind:
+        opts = tuple(o for o in opts if o.name not in ("id", "type") and o.only in ("", kind))
+    return {o.name: o for o in opts}
 
 
 def _key_lines(data: LineDict) -> dict[str, int]:
@@ -146,9 +148,9 @@ def validate(
         return None, c.problems
     c.mapping(raw, "", 1, keys(Config))
     line = raw.line
-    site = _read_site(c, raw, line)
-    defaults = _read_defaults(c, raw, line)
-    publish = _read_publish(c, raw, line)
+    site = _read_section(c, raw, "site", Site, line)
+    defaults = _read_section(c, raw, "defaults", Defaults, line)
+    publish = _read_section(c, raw, "publish", Publish, line)
     monitors: list[Monitor] = []
     items = raw.get("monitors")
     if items is None:

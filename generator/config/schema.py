@@ -36,11 +36,7 @@ class Option:
     inherited: bool = False  # a monitor's own value for the `defaults` key of the same name
     name: str = ""  # filled in by `options` from the field
     default: Any = None  # filled in by `options` from the field
-
-    @property
-    def section(self) -> type | None:
-        """The dataclass of a nested mapping such as `expect`, else None."""
-        return type(self.default) if is_dataclass(self.default) else None
+    section: type | None = None  # filled in by `options`: the dataclass of a nested mapping
 
 
 def option(doc: str, check: Check | None = None, **how: Any) -> Mapping[str, Option]:
@@ -48,7 +44,7 @@ def option(doc: str, check: Check | None = None, **how: Any) -> Mapping[str, Opt
     return {OPTION: Option(doc, check, **how)}
 
 
-# Set on a monitor field whose check, default and doc come from `Defaults`.
+# Set on a monitor's own value for a `defaults` key: that key's check, conversion and default.
 PER_MONITOR = option("per-monitor overrides", shown="from `defaults`", inherited=True)
 
 
@@ -325,9 +321,13 @@ class Config:
         return next(m for m in self.monitors if m.id == monitor_id)
 
 
-@functools.cache
 def options(cls: type) -> tuple[Option, ...]:
     """The keys a section's dataclass declares, in order, each with its name and default."""
+    return _options(cls)
+
+
+@functools.cache  # read once per section and monitor: keep it to one pass over the fields
+def _options(cls: type) -> tuple[Option, ...]:
     found = []
     for f in fields(cls):
         if OPTION not in f.metadata:
@@ -337,9 +337,9 @@ def options(cls: type) -> tuple[Option, ...]:
             base = next(o for o in options(Defaults) if o.name == f.name)
             declared = replace(declared, check=base.check, convert=base.convert)
         default = f.default_factory() if f.default_factory is not MISSING else f.default
-        found.append(
-            replace(declared, name=f.name, default=None if default is MISSING else default)
-        )
+        default = None if default is MISSING else default
+        section = type(default) if is_dataclass(default) else None
+        found.append(replace(declared, name=f.name, default=default, section=section))
     return tuple(found)
 
 
