@@ -162,3 +162,14 @@ def test_every_checked_key_refuses_a_list_on_its_line(
         load_config(tmp_path / "status.yml")
     located = [(p.line, p.message.split(":")[0]) for p in raised.value.problems]
     assert (line + 1, f"{where}.{name}") in located
+
+
+def test_problems_on_one_line_come_in_the_schema_order(tmp_path: Path) -> None:
+    text = "site: {title: T}\nmonitors:\n  - {retries: -1, method: FOO, url: 'ftp://x', name: '', id: a}\n"
+    assert problems(tmp_path, text) == [
+        "monitors[0] (a).name: must not be empty",
+        "monitors[0] (a).url: must start with http:// or https:// and name a host, not 'ftp://x'",
+        "monitors[0] (a).method: must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS,"
+        " not 'FOO'",
+        "monitors[0] (a).retries: must be from 0 to 10, not -1",
+    ]
