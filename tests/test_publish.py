@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
 from collections.abc import Callable
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import git
 import pytest
+from helpers import sample as shared_sample
 
 from generator import publish
 from generator.config.read import load_config
@@ -76,8 +78,7 @@ def clone(remote: Path, name: str) -> Path:
     return path
 
 
-def sample(monitor: str, status: str = "up", t: datetime = T0, **kw: object) -> Sample:
-    return Sample(time=t, monitor=monitor, location="test", status=status, **kw)  # type: ignore[arg-type]
+sample = functools.partial(shared_sample, t=T0, location="test", ms=None)
 
 
 def applier(

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from helpers import sample, utc
 
 from generator import status
 from generator.incidents import Incident
-from generator.store.days import Sample
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -22,21 +22,13 @@ class Stats(NamedTuple):
     maintenance: int = 0
 
 
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
-
-
-def sample(state: str, t: datetime = NOW) -> Sample:
-    return Sample(time=t, monitor="api", location="default", status=state, ms=100)
-
-
 def incident(severity: str = "major", **fields: object) -> Incident:
     values: dict[str, object] = {
         "id": "2026-11-23-outage",
         "path": Path("incidents/2026-11-23-outage.md"),
         "title": "API outage",
         "severity": severity,
-        "started": at("2026-11-23T10:00"),
+        "started": utc("2026-11-23T10:00"),
     }
     values.update(fields)
     return Incident(**values)  # type: ignore[arg-type]
@@ -44,11 +36,11 @@ def incident(severity: str = "major", **fields: object) -> Incident:
 
 def maintenance(start: str, end: str) -> Incident:
     return incident(
-        type="maintenance", title="Upgrade", status="resolved", start=at(start), end=at(end)
+        type="maintenance", title="Upgrade", status="resolved", start=utc(start), end=utc(end)
     )
 
 
-WINDOW = (at("2026-11-23T11:00"), at("2026-11-23T13:00"))
+WINDOW = (utc("2026-11-23T11:00"), utc("2026-11-23T13:00"))
 
 
 @pytest.mark.parametrize(
@@ -65,13 +57,13 @@ WINDOW = (at("2026-11-23T11:00"), at("2026-11-23T13:00"))
         ("degraded", ["major"], [], "partial_outage"),
         (None, ["minor", "critical"], [], "major_outage"),
         ("down", ["critical"], [WINDOW], "under_maintenance"),
-        ("down", [], [(at("2026-11-23T09:00"), NOW)], "major_outage"),  # end is exclusive
+        ("down", [], [(utc("2026-11-23T09:00"), NOW)], "major_outage"),  # end is exclusive
     ],
 )
 def test_component_status(
     latest: str | None, severities: list[str], windows: list[status.Window], expected: str
 ) -> None:
-    newest = sample(latest) if latest else None
+    newest = sample(status=latest, t=NOW) if latest else None
     opened = [incident(s) for s in severities]
     assert status.component_status(newest, opened, windows, NOW) == expected
 
@@ -106,12 +98,12 @@ def test_uptime(up: int, degraded: int, down: int, expected: float | None) -> No
 
 def test_uptime_recent_is_rolling_and_skips_maintenance() -> None:
     samples = [
-        sample("down", NOW - timedelta(hours=25)),  # outside 24 h
-        sample("up", NOW - timedelta(hours=24)),  # the edge counts
-        sample("down", at("2026-11-23T11:30")),  # in maintenance
-        sample("degraded", NOW - timedelta(hours=2)),
-        sample("down", NOW - timedelta(hours=3)),
-        sample("down", NOW + timedelta(minutes=5)),  # after now
+        sample(status="down", t=NOW - timedelta(hours=25)),  # outside 24 h
+        sample(status="up", t=NOW - timedelta(hours=24)),  # the edge counts
+        sample(status="down", t=utc("2026-11-23T11:30")),  # in maintenance
+        sample(status="degraded", t=NOW - timedelta(hours=2)),
+        sample(status="down", t=NOW - timedelta(hours=3)),
+        sample(status="down", t=NOW + timedelta(minutes=5)),  # after now
     ]
     assert status.uptime_recent(samples, NOW, [WINDOW]) == pytest.approx(200 / 3)
     assert status.uptime_recent([], NOW, []) is None
@@ -172,7 +164,10 @@ def test_uptime_bar_has_one_mark_per_day_with_text() -> None:
     today = NOW.date()
     days = {today: Stats(up=99, down=1), today - timedelta(days=2): Stats(up=5)}
     outage = incident(
-        "major", started=at("2026-11-21T23:00"), resolved=at("2026-11-22T01:00"), status="resolved"
+        "major",
+        started=utc("2026-11-21T23:00"),
+        resolved=utc("2026-11-22T01:00"),
+        status="resolved",
     )
     works = maintenance("2026-11-23T02:00", "2026-11-23T03:00")
     future = maintenance("2026-11-30T02:00", "2026-11-30T03:00")
@@ -189,7 +184,7 @@ def test_uptime_bar_has_one_mark_per_day_with_text() -> None:
 
 
 def test_open_incident_touches_every_day_until_now() -> None:
-    open_one = incident("minor", started=at("2026-11-20T08:00"))
+    open_one = incident("minor", started=utc("2026-11-20T08:00"))
     states = [m.state for m in status.uptime_bar({}, [open_one], NOW, count=5)]
     assert states == ["no_data", "degraded", "degraded", "degraded", "degraded"]
 

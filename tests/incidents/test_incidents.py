@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from helpers import utc
 
 from generator import incidents
 from generator.config.read import Config, load_config
@@ -71,10 +71,6 @@ The primary database is out of disk.
 PATH = Path("incidents/2026-06-19-api-outage.md")
 
 
-def t(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
-
-
 @pytest.fixture
 def config(tmp_path: Path) -> Config:
     (tmp_path / "status.yml").write_text(CONFIG)
@@ -97,18 +93,18 @@ def test_canonical_file_reads_into_plain_values() -> None:
     assert (incident.status, incident.severity, incident.auto) == ("resolved", "critical", True)
     assert incident.monitors == ("api", "db")
     assert (incident.started, incident.resolved) == (
-        t("2026-06-19T15:57:00Z"),
-        t("2026-06-19T17:43:00Z"),
+        utc("2026-06-19T15:57:00Z"),
+        utc("2026-06-19T17:43:00Z"),
     )
     assert incident.body == "Requests to the API failed.\n\nIt was the database."
     assert incident.updates == (
-        Update(t("2026-06-19T15:57:00Z"), "investigating", "HTTP 503"),
+        Update(utc("2026-06-19T15:57:00Z"), "investigating", "HTTP 503"),
         Update(
-            t("2026-06-19T16:10:30Z"),
+            utc("2026-06-19T16:10:30Z"),
             "identified",
             "The primary database is out of disk.\n- We are adding space.",
         ),
-        Update(t("2026-06-19T17:43:00Z"), "resolved", ""),
+        Update(utc("2026-06-19T17:43:00Z"), "resolved", ""),
     )
 
 
@@ -123,8 +119,8 @@ def test_maintenance_leaves_out_what_means_nothing_for_it() -> None:
         title="DB upgrade",
         type="maintenance",
         monitors=("db",),
-        start=t("2026-12-01T02:00:00Z"),
-        end=t("2026-12-01T03:00:00Z"),
+        start=utc("2026-12-01T02:00:00Z"),
+        end=utc("2026-12-01T03:00:00Z"),
     )
     assert render(window) == (
         "---\ntitle: DB upgrade\ntype: maintenance\nmonitors: [db]\n"
@@ -167,14 +163,14 @@ def test_hand_written_variants_are_understood() -> None:
     incident = parse(HAND_WRITTEN, PATH)
     assert incident.status == "monitoring"
     assert incident.monitors == ("api",)
-    assert incident.started == t("2026-06-19T15:57:00Z")
+    assert incident.started == utc("2026-06-19T15:57:00Z")
     assert incident.updates == (
         Update(
-            t("2026-06-19T15:20:00Z"),
+            utc("2026-06-19T15:20:00Z"),
             "identified",
             "Bad deploy.\n\n```\n### not an update inside a fence\n```",
         ),
-        Update(t("2026-06-19T15:57:00Z"), "investigating", "Looking."),
+        Update(utc("2026-06-19T15:57:00Z"), "investigating", "Looking."),
     )
     assert incident.body == "Story before.\n\n## Postmortem\n\nWe will add a canary."
 
@@ -305,7 +301,7 @@ def test_one_problem(text: str, expected: str) -> None:
 
 def test_resolved_time_may_come_from_the_last_resolved_update() -> None:
     text = "---\ntitle: x\nstatus: resolved\nstarted: 2026-06-19T15:57:00Z\n---\n## Updates\n### 2026-06-19 16:30 UTC — Resolved\nFixed.\n"
-    assert parse(text, PATH).resolved == t("2026-06-19T16:30:00Z")
+    assert parse(text, PATH).resolved == utc("2026-06-19T16:30:00Z")
 
 
 def test_parse_raises_incident_error_with_all_problems() -> None:
@@ -339,7 +335,7 @@ HTTP 503
 
 
 def resolve_patch(text: str) -> str:
-    note = Update(t("2026-06-19T17:48:00Z"), "resolved", "Resolved after 1 h 46 min.")
+    note = Update(utc("2026-06-19T17:48:00Z"), "resolved", "Resolved after 1 h 46 min.")
     return patch(text, {"status": "resolved", "resolved": "2026-06-19T17:43:00Z"}, note)
 
 
@@ -501,22 +497,22 @@ def test_maintenance_windows_per_monitor() -> None:
         title="w",
         type="maintenance",
         monitors=("api", "db"),
-        start=t("2026-06-19T20:00:00Z"),
-        end=t("2026-06-19T21:00:00Z"),
+        start=utc("2026-06-19T20:00:00Z"),
+        end=utc("2026-06-19T21:00:00Z"),
     )
     windows = maintenance_windows([window, parse(OPEN, PATH)])
     assert windows == {"api": [(window.start, window.end)], "db": [(window.start, window.end)]}
-    assert in_maintenance(windows, "api", t("2026-06-19T20:00:00Z"))
-    assert in_maintenance(windows, "db", t("2026-06-19T20:59:59Z"))
-    assert not in_maintenance(windows, "db", t("2026-06-19T21:00:00Z"))
-    assert not in_maintenance(windows, "web", t("2026-06-19T20:30:00Z"))
+    assert in_maintenance(windows, "api", utc("2026-06-19T20:00:00Z"))
+    assert in_maintenance(windows, "db", utc("2026-06-19T20:59:59Z"))
+    assert not in_maintenance(windows, "db", utc("2026-06-19T21:00:00Z"))
+    assert not in_maintenance(windows, "web", utc("2026-06-19T20:30:00Z"))
 
 
 # --- new files ----------------------------------------------------------------------
 
 
 def test_new_incident_is_ready_to_edit_and_unique(config: Config) -> None:
-    now = t("2026-06-19T15:57:00Z")
+    now = utc("2026-06-19T15:57:00Z")
     first = incidents.new(config, "API outage: 5xx errors!", ["api"], None, None, now)
     second = incidents.new(config, "API outage: 5xx errors!", ["api"], "minor", None, now)
     assert first.name == "2026-06-19-api-outage-5xx-errors.md"
@@ -545,9 +541,9 @@ We are investigating a problem with Public API.
 
 
 def test_new_maintenance_is_named_for_its_start(config: Config) -> None:
-    window = (t("2026-12-01T02:00:00Z"), t("2026-12-01T03:30:00Z"))
+    window = (utc("2026-12-01T02:00:00Z"), utc("2026-12-01T03:30:00Z"))
     path = incidents.new(
-        config, "Database upgrade", ["db"], None, window, t("2026-11-20T10:00:00Z")
+        config, "Database upgrade", ["db"], None, window, utc("2026-11-20T10:00:00Z")
     )
     assert path.name == "2026-12-01-database-upgrade.md"
     incident = parse(path.read_text(), path)
@@ -563,7 +559,7 @@ def test_new_refuses_unknown_monitors_and_an_empty_title(
 ) -> None:
     monkeypatch.chdir(config.root)
     with pytest.raises(IncidentError) as caught:
-        incidents.new(config, " ", ["ap", "web"], None, None, t("2026-06-19T15:57:00Z"))
+        incidents.new(config, " ", ["ap", "web"], None, None, utc("2026-06-19T15:57:00Z"))
     assert str(caught.value).splitlines() == [
         "status.yml: TITLE: must not be empty",
         "status.yml: --monitor ap: no monitor 'ap' in the configuration (did you mean 'api'?)",
@@ -581,7 +577,7 @@ def test_new_refuses_unknown_monitors_and_an_empty_title(
     ],
 )
 def test_file_names_from_titles(config: Config, title: str, name: str) -> None:
-    assert incidents.new(config, title, [], None, None, t("2026-06-19T15:57:00Z")).name == name
+    assert incidents.new(config, title, [], None, None, utc("2026-06-19T15:57:00Z")).name == name
 
 
 # --- files that are not regular files inside the repository --------------------------
