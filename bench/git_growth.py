@@ -3,7 +3,8 @@
 Each run goes through the real commit path in-process (`commands.probe.record`, the record
 step of `upwatch probe --commit`: append the samples, update the incidents, commit), with
 samples made here (realistic response-time jitter, a daily 30-minute outage of one monitor)
-instead of probing, so hundreds of runs take minutes. Once a day `store.compact` runs and
+instead of probing, so hundreds of runs take minutes; the record step also writes the rollup
+rows of each finished day (the first run after midnight). Once a day `store.compact` runs and
 its result is committed, as the workflow does. After each simulated day it packs the
 repository (`git gc`) and prints the packed growth; at the end the checked-out size of
 data/ and its extrapolation to any age.
@@ -21,11 +22,11 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from generator import incidents, store
 from generator.commands.probe import record
-from generator.config.read import load_config
-from generator.store import days as store
-from generator.store import rollup
-from generator.store.days import Sample
+from generator.config.read import Config, load_config
+from generator.store import compaction, rollup
+from generator.store.samples import Sample
 
 START = datetime(2026, 11, 1, 0, 0, tzinfo=UTC)
 STEP = timedelta(minutes=5)
@@ -94,9 +95,15 @@ def tree_size(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
+def compact(config: Config, keep_days: int, now: datetime) -> None:
+    """`upwatch compact`: the maintenance windows as the incident files say now."""
+    windows = incidents.maintenance_windows(incidents.load(config, strict=False))
+    store.compact(config.data_dir, keep_days, now, windows)
+
+
 def compact_and_commit(repo: Path, keep_days: int, now: datetime) -> None:
     """The daily compaction step of the workflow: compact, then commit data/ if it changed."""
-    store.compact(load_config(repo / "status.yml"), keep_days, now)
+    compact(load_config(repo / "status.yml"), keep_days, now)
     git(repo, "add", "--all", "data")
     if subprocess.run(["git", "diff", "--cached", "--quiet"], cwd=repo, check=False).returncode:
         git(
@@ -140,7 +147,7 @@ def simulate(repo: Path, days: int, keep_days: int) -> tuple[list[int], int]:
 def rollup_per_day(repo: Path, days: int) -> float:
     """Bytes of rollup per simulated day, after rolling up every raw day file."""
     config = load_config(repo / "status.yml")
-    store.compact(config, 2, START + timedelta(days=days + 2))
+    compact(config, 2, START + timedelta(days=days + 2))
     return tree_size(rollup.rollup_dir(config.data_dir)) / days
 
 
@@ -149,8 +156,8 @@ def month_row_bytes(repo: Path) -> float:
     config = load_config(repo / "status.yml")
     folder = rollup.rollup_dir(config.data_dir)
     months = len(rollup.month_files(config.data_dir))
-    rollup.fold_months(config.data_dir, (START + timedelta(days=3 * 366)).date())
-    size = (folder / rollup.MONTHS_FILE).stat().st_size
+    compaction.fold_months(config.data_dir, (START + timedelta(days=3 * 366)).date())
+    size = (folder / compaction.MONTHS_FILE).stat().st_size
     return size / max(1, months * len(config.monitors))
 
 
@@ -170,8 +177,8 @@ def main() -> None:
     data_now = tree_size(repo / "data")
     per_day = rollup_per_day(repo, args.days)
     raw_part = args.keep_days * raw_day
-    # Day rows stay for rollup.FOLD_AFTER_DAYS, then fold into one row per monitor per month.
-    day_rows = rollup.FOLD_AFTER_DAYS * per_day
+    # Day rows stay for FOLD_AFTER_DAYS, then fold into one row per monitor per month.
+    day_rows = compaction.FOLD_AFTER_DAYS * per_day
     month_row = month_row_bytes(repo)
     per_year_folded = 12 * month_row * args.monitors
     at_age = {y: raw_part + day_rows + per_year_folded * y for y in (1, 10, 50)}
@@ -182,7 +189,7 @@ def main() -> None:
     )
     print(f"checked-out data/ now: {data_now / 1024:.1f} KB; one raw day: {raw_day / 1024:.1f} KB")
     print(
-        f"rollups: {per_day:.0f} bytes of day rows per day, kept {rollup.FOLD_AFTER_DAYS} days "
+        f"rollups: {per_day:.0f} bytes of day rows per day, kept {compaction.FOLD_AFTER_DAYS} days "
         f"({day_rows / 1024:.0f} KB), then {per_year_folded / 1024:.1f} KB per year of month rows"
     )
     sizes = ", ".join(f"{y} y: {size / 2**20:.2f} MB" for y, size in at_age.items())

@@ -119,19 +119,24 @@ def _by_column(lines: list[str], day: date | None) -> Columns | None:
 def _split(lines: list[str]) -> Sequence[Sequence[str]] | None:
     """The seven columns of lines, or None when a line has another number of fields.
 
-    Without a quote in the file, each line must hold six commas, and then one split of the
-    joined lines gives every field (no list per line, which is most of the cost).
+    A line without a quote must hold six commas, and then one split of all such lines joined
+    gives every field (no list per line, which is most of the cost); lines with a quote (a
+    detail with a comma) are read by csv and come after them.
     """
     width = len(COLUMNS)
-    if not any('"' in line for line in lines):
-        if set(map(str.count, lines, repeat(","))) != {width - 1}:
-            return None
-        flat = ",".join(lines).split(",")
-        return [flat[n::width] for n in range(width)]
-    fields = [line.split(",") if '"' not in line else _quoted(line) for line in lines]
-    if set(map(len, fields)) != {width}:
+    quoted = [line for line in lines if '"' in line]
+    plain = [line for line in lines if '"' not in line] if quoted else lines
+    if plain and set(map(str.count, plain, repeat(","))) != {width - 1}:
         return None
-    return list(zip(*fields, strict=True))
+    flat = ",".join(plain).split(",") if plain else []
+    columns = [flat[n::width] for n in range(width)]
+    if quoted:
+        fields = [_quoted(line) for line in quoted]
+        if set(map(len, fields)) != {width}:
+            return None
+        for column, extra in zip(columns, zip(*fields, strict=True), strict=True):
+            column.extend(extra)
+    return columns
 
 
 def _quoted(line: str) -> list[str]:
