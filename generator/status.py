@@ -354,11 +354,6 @@ def bar_summary(marks: Sequence[Day]) -> str:
     return f"Last {len(marks)} days: " + ", ".join(parts) + "."
 
 
-# Kept for site/html.py until it calls generator.times itself.
-duration_words = times.duration
-ago = times.ago
-
-
 def staleness(newest: datetime | None, now: datetime) -> str | None:
     """A plain warning when the newest sample is older than about 30 minutes, else None."""
     if newest is None:
