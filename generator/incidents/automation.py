@@ -11,11 +11,12 @@ import re
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
 from .. import store
 from ..config.read import Config, Monitor
 from ..config.yamlfile import LineDict, parse_yaml
-from ..status import Window
+from ..status import Severity, Window
 from ..times import duration, format_time
 from .folder import free_path, incident_paths, load, maintenance_windows, read_bytes, write
 from .model import Change, Incident, Update
@@ -103,7 +104,7 @@ def open_incident(config: Config, monitor: Monitor, outage: Outage, now: datetim
         id=path.stem,
         path=path,
         title=title,
-        severity=monitor.severity,
+        severity=cast(Severity, monitor.severity),  # one of SEVERITIES: the config checked it
         monitors=(monitor.id,),
         started=outage.start,
         auto=True,

@@ -28,6 +28,10 @@ from ..status import (
     INCIDENT_TYPES,
     MAINTENANCE_STATES,
     SEVERITIES,
+    IncidentState,
+    IncidentType,
+    MaintenanceState,
+    Severity,
     state_label,
 )
 
@@ -80,9 +84,9 @@ class Incident:
     id: str
     path: Path
     title: str
-    type: str = "incident"  # incident | maintenance
-    status: str = "investigating"
-    severity: str = "major"
+    type: IncidentType = "incident"
+    status: IncidentState = "investigating"
+    severity: Severity = "major"
     monitors: tuple[str, ...] = ()
     started: datetime | None = None
     resolved: datetime | None = None
@@ -106,7 +110,7 @@ class Incident:
         """When it began: `started` for an incident, `start` for maintenance."""
         return self.start if self.is_maintenance else self.started
 
-    def maintenance_state(self, now: datetime) -> str:
+    def maintenance_state(self, now: datetime) -> MaintenanceState:
         """Statuspage words for a maintenance window at `now`."""
         assert self.start is not None and self.end is not None
         if now < self.start:
