@@ -84,13 +84,15 @@ def compact(data_dir: Path, keep_days: int, now: datetime, windows: Windows) -> 
     if not old:
         log.info("nothing to compact: no day file before %s", last_rolled + ONE_DAY)
         return CompactResult(folded=fold_months(data_dir, fold_before))
-    stats, sources, problems = tally_days(old, window_text(windows))
+    stats, _, problems = tally_days(old, window_text(windows))
     kept = keep_unread(old, problems)
     rolled = {d: p for d, p in old.items() if d not in problems}
     written: list[Path] = []
     if rolled:
         stats = {d: s for d, s in stats.items() if d in rolled}
-        written = [*write_days(data_dir, stats, sources), write_latest(data_dir, rolled, stats)]
+        # Without their day files the rows need no source: they stand as they are (and cost
+        # less: data/ stays under 5 MB at any age).
+        written = [*write_days(data_dir, stats), write_latest(data_dir, rolled, stats)]
         for path in rolled.values():
             path.unlink()
         log.info("rolled %d days into %d rollup files", len(rolled), len(written) - 1)

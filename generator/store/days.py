@@ -11,8 +11,9 @@ text, a symlink out of the repository, a FIFO or a device) is reported and never
 followed; a UTF-8 byte order mark is dropped. Each run's rows go to a day file in one
 append that is cut back to the old size if the disk is full, so no torn row is left behind.
 
-`read_rows` is the one parser: a build counts its rows (tally.py), and `read_day` makes
-them Samples. history.py reads what the site shows; rollup.py keeps finished days small.
+`read_rows` reads a day file with the one parser (rows.py): a build counts its rows
+(tally.py), `read_day` makes them Samples. history.py reads what the site shows, rollup.py
+keeps a row per monitor per finished day, compaction.py rolls old day files away.
 """
 
 from __future__ import annotations

@@ -16,8 +16,8 @@ from rollups are identical to pages built from the raw files. Rules:
   exists, a build that finds a row stale (the file grew by a late union merge, a window was
   added or moved) counts that day from the raw file, and the next probe or compact rewrites
   the rows. A row without `size` (written by older versions) is stale while the file exists.
-- Once the day file is compacted away, its rows stand as they are: the maintenance split is
-  the one known when the day was rolled up.
+- Once the day file is compacted away, its rows stand as they are (compact writes them
+  without a source): the maintenance split is the one known when the day was rolled up.
 - A union merge of two rewrites leaves two rows of one day and monitor: readers take the one
   counted from the larger file (day files only grow), exact duplicates once.
 - Rollups are written with a temp file and a rename, so a crash leaves the old or the new.
