@@ -12,7 +12,7 @@ import yaml
 from ..config.checks import did_you_mean, one_of
 from ..config.yamlfile import LineDict, LineList, parse_yaml
 from ..errors import IncidentError, Problem
-from ..status import SEVERITIES
+from ..status import SEVERITIES, state_label
 from ..times import format_time, within_years
 from .model import FILE_NAME_RE, KEYS, STATES, TYPES, UPDATE_STATES, Incident, Update
 from .text import (
@@ -255,7 +255,7 @@ class Checker:
             return None
         when, state = " ".join(parts[:-1]), parts[-1]
         status = state.strip().lower().replace(" ", "_").replace("-", "_")
-        words = [s.replace("_", " ").capitalize() for s in STATES]
+        words = [state_label(s) for s in STATES]
         problem = None
         if status not in UPDATE_STATES:
             hint = did_you_mean(state.capitalize(), words)
