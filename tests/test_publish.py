@@ -11,6 +11,7 @@ from pathlib import Path
 
 import git
 import pytest
+from helpers import clone, git_remote, run_git
 from helpers import sample as shared_sample
 
 from generator import publish
@@ -42,40 +43,10 @@ def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("API_TOKEN", SECRET)
 
 
-def run_git(cwd: Path, *args: str) -> str:
-    """Run git as a person would, with a fixed identity."""
-    return subprocess.run(
-        ["git", "-c", "user.name=Person", "-c", "user.email=person@example.com", *args],
-        cwd=cwd,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-
-
 @pytest.fixture
 def remote(tmp_path: Path) -> Path:
     """A bare repository holding a fresh status repo, as a fork would start."""
-    bare = tmp_path / "remote.git"
-    run_git(tmp_path, "init", "-q", "--bare", "-b", "main", str(bare))
-    seed = tmp_path / "seed"
-    run_git(tmp_path, "clone", "-q", str(bare), str(seed))
-    (seed / "status.yml").write_text(STATUS_YML)
-    (seed / ".gitattributes").write_text("data/*.csv merge=union\n")
-    (seed / "README.md").write_text("my status page\n")
-    for folder in ("data", "incidents"):
-        (seed / folder).mkdir()
-        (seed / folder / ".gitkeep").write_text("")
-    run_git(seed, "add", ".")
-    run_git(seed, "commit", "-q", "-m", "start")
-    run_git(seed, "push", "-q", "origin", "main")
-    return bare
-
-
-def clone(remote: Path, name: str) -> Path:
-    path = remote.parent / name
-    run_git(remote.parent, "clone", "-q", str(remote), str(path))
-    return path
+    return git_remote(tmp_path, STATUS_YML)
 
 
 sample = functools.partial(shared_sample, t=T0, location="test", ms=None)

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from helpers import clone, git_remote, run_git
 from localserver import LocalServer, Reply
 
 from generator import incidents, publish
@@ -52,32 +53,9 @@ def short_waits(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("API_TOKEN", SECRET)
 
 
-def run_git(cwd: Path, *args: str) -> str:
-    """Run git as a person would, with a fixed identity."""
-    return subprocess.run(
-        ["git", "-c", "user.name=Person", "-c", "user.email=person@example.com", *args],
-        cwd=cwd,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-
-
 def make_repo(tmp_path: Path, status_yml: str = STATUS_YML) -> Path:
     """A clone of a bare repository that holds a fresh status repo."""
-    bare = tmp_path / "remote.git"
-    run_git(tmp_path, "init", "-q", "--bare", "-b", "main", str(bare))
-    work = tmp_path / "work"
-    run_git(tmp_path, "clone", "-q", str(bare), str(work))
-    (work / "status.yml").write_text(status_yml)
-    (work / "README.md").write_text("my status page\n")
-    for folder in ("data", "incidents"):
-        (work / folder).mkdir()
-        (work / folder / ".gitkeep").write_text("")
-    run_git(work, "add", ".")
-    run_git(work, "commit", "-q", "-m", "start")
-    run_git(work, "push", "-q", "origin", "main")
-    return work
+    return clone(git_remote(tmp_path, status_yml, union=False), "work")
 
 
 def probe_run(work: Path, minute: int, api: str = "up", commit: bool = True) -> None:
