@@ -1,5 +1,8 @@
 """Record a probe run in git: one commit per run, pushed with fetch, re-apply and retry.
 
+Takes a run's samples and its apply step; gives one commit (pushed when asked) and the
+incident changes. commit (record, push), locks (stale git locks), message (commit message).
+
 A refused push is never force-pushed and never rebased textually. The run moves onto the
 fetched branch and applies its result again: its samples are appended to the fetched day
 files and its incident decisions are taken again from the fetched samples and incident
