@@ -20,7 +20,7 @@ from localserver import Certificates, LocalServer, Reply
 
 from generator.cli import main
 from generator.config.read import Masker
-from generator.site.html import render_markdown
+from generator.site.markdown import render_markdown
 from generator.status import format_uptime
 from generator.store.days import read_day
 

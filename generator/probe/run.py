@@ -293,7 +293,7 @@ def masked_library_logs(masker: Masker) -> Iterator[None]:
 
 
 class Change(Protocol):
-    """What the summary reads of an incident change (incidents.files.Change has it)."""
+    """What the summary reads of an incident change (incidents.Change has it)."""
 
     @property
     def kind(self) -> str: ...

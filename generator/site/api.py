@@ -14,7 +14,7 @@ from typing import Any
 
 from .. import status
 from ..config.read import Config
-from ..incidents.files import Incident
+from ..incidents import Incident
 from ..text import slugify
 from ..times import api_time as iso
 from .model import Files, MonitorState, Summary, resolved_time

@@ -35,8 +35,8 @@ from typing import Any
 
 from ..config.read import Config, load_config
 from ..errors import IncidentError, Problem, UpwatchError, display_path
-from ..incidents import files as incidents_mod
-from ..incidents.files import Incident
+from .. import incidents as incidents_mod
+from ..incidents import Incident
 from ..store.history import read_history
 from . import api, badges, feed
 from . import html as render

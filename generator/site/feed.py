@@ -10,7 +10,7 @@ from datetime import datetime
 from xml.etree import ElementTree as ET
 
 from ..config.read import Config
-from ..incidents.files import Incident
+from ..incidents import Incident
 from ..text import slugify
 from ..times import format_time, readable_utc
 from .markdown import render_markdown

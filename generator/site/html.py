@@ -31,7 +31,7 @@ from jinja2.loaders import split_template_path
 from .. import safefiles, status, times
 from ..config.read import Config
 from ..errors import Problem, UpwatchError, display_path
-from ..incidents.files import Incident
+from ..incidents import Incident
 from . import charts, model
 from .markdown import render_markdown, too_costly
 from .model import Files, Summary

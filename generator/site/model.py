@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from .. import status
 from ..config.read import Monitor
-from ..incidents.files import Incident
+from ..incidents import Incident
 from ..status import ComponentStatus, Day, Indicator
 from ..status import state_label as state_label  # the one place state words become labels
 from ..store.samples import Sample

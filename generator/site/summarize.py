@@ -10,7 +10,7 @@ from datetime import datetime
 
 from .. import status
 from ..config.read import Config, Monitor
-from ..incidents.files import Incident
+from ..incidents import Incident
 from ..store.tally import History
 from .model import MonitorState, Summary
 

@@ -21,7 +21,7 @@ from localserver import Certificates, LocalServer, Reply, TcpListener, closed_po
 from generator.cli import main
 from generator.config.read import Config, Defaults, Expect, Masker, Monitor, Site
 from generator.errors import ConfigError, UsageError
-from generator.incidents.files import Change
+from generator.incidents import Change
 from generator.probe import run as probe
 from generator.probe.http import BODY_CAP, read_capped
 from generator.probe.transport import make_client

@@ -16,7 +16,7 @@ from site_repo import NOW, write_repo
 from generator import status
 from generator.cli import main
 from generator.config.read import load_config
-from generator.incidents import files as incidents
+from generator import incidents
 from generator.site import badges, model
 from generator.site.html import BUILTIN
 from generator.site.model import MonitorState, Summary
