@@ -276,3 +276,19 @@ def test_windows_line_ends_stray_quotes_and_empty_files(
 def test_no_data_folder_yet_is_an_empty_history(tmp_path: Path) -> None:
     result = load_history(tmp_path / "data", NOW, NO_WINDOWS)
     assert (result.days, result.recent, result.latest, result.hourly) == ({}, {}, {}, {})
+
+
+def test_recent_samples_are_in_order_when_the_file_is_not(tmp_path: Path) -> None:
+    """Two locations at one time, a row out of time order and one sample on two lines."""
+    data = tmp_path / "data"
+    write_day(
+        data,
+        "2026-11-23",
+        "2026-11-23T10:05:00Z,api,us,up,120,200,\n"
+        "2026-11-23T10:05:00Z,api,eu,up,110,200,\n"
+        "2026-11-23T10:00:00Z,api,eu,up,100,200,\n"
+        "2026-11-23T10:00:00+00:00,api,eu,up,100,200,\n",
+    )
+    recent = load_history(data, NOW, NO_WINDOWS).recent["api"]
+    assert recent == sorted(recent, key=sample_key)
+    assert [(s.time.minute, s.location) for s in recent] == [(0, "eu"), (5, "eu"), (5, "us")]
