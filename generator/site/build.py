@@ -33,9 +33,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from .. import incidents as incidents_mod
 from ..config.read import Config, load_config
 from ..errors import IncidentError, Problem, UpwatchError, display_path
-from .. import incidents as incidents_mod
 from ..incidents import Incident
 from ..store.history import read_history
 from . import api, badges, feed

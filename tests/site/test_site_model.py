@@ -13,10 +13,9 @@ import pytest
 from click.testing import CliRunner
 from site_repo import NOW, write_repo
 
-from generator import status
+from generator import incidents, status
 from generator.cli import main
 from generator.config.read import load_config
-from generator import incidents
 from generator.site import badges, model
 from generator.site.html import BUILTIN
 from generator.site.model import MonitorState, Summary
