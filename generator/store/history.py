@@ -9,11 +9,19 @@ file any more) is read from its rollup rows as they are.
 
 from __future__ import annotations
 
+import logging
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
+from typing import TypeVar
 
-from .days import day_files, read_day, read_rows, to_samples
+from ..errors import Problem
+from .days import day_files, log_text, read_day, read_rows, to_samples
 from .rollup import LATEST_FILE, Sources, fresh, read_rollups, rollup_dir
 from .samples import Sample, sample_key
 from .tally import (
@@ -28,6 +36,9 @@ from .tally import (
     time_text,
     window_text,
 )
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def read_history(data_dir: Path, now: datetime, windows: Windows, days: int = 90) -> History:
@@ -57,19 +68,58 @@ def _count_raw(
     until, since_text = time_text(now), time_text(since, up=True)
     counted: dict[date, dict[str, DayStats]] = {}
     found: list[Sample] = []
-    for day, path in raw.items():
-        if day >= since.date():
-            rows = read_rows(path, None, day)
-            counted[day] = count(rows, windows, until)
-            found += to_samples(r for r in rows.rows() if since_text <= r[0] <= until)
-        elif not fresh(sources.get(day), path, windows, day):
-            counted[day] = count(read_rows(path, None, day), windows)
+    stale = {
+        d: p
+        for d, p in raw.items()
+        if d < since.date() and not fresh(sources.get(d), p, windows, d)
+    }
+    with _mapper(len(stale)) as mapped:
+        pending = mapped(_count_file, [(day, path, windows) for day, path in stale.items()])
+        for day, path in raw.items():  # meanwhile, the days of the 48-hour view here
+            if day >= since.date():
+                rows = read_rows(path, None, day)
+                counted[day] = count(rows, windows, until)
+                found += to_samples(r for r in rows.rows() if since_text <= r[0] <= until)
+        for day, stats, problems in pending:
+            counted[day] = stats
+            for problem in problems:
+                log.warning("%s", log_text(problem))
     recent: dict[str, list[Sample]] = {}
     for sample in found:
         recent.setdefault(sample.monitor, []).append(sample)
     for monitor, samples in recent.items():
         recent[monitor] = _in_order(samples)
     return counted, recent
+
+
+CountJob = tuple[date, Path, WindowText]
+PARALLEL_FROM = 8  # stale days: fewer are counted faster than worker processes start
+
+
+def _count_file(job: CountJob) -> tuple[date, dict[str, DayStats], list[Problem]]:
+    """One stale day file counted (in a worker process: small values go back)."""
+    day, path, windows = job
+    problems: list[Problem] = []
+    return day, count(read_rows(path, problems, day), windows), problems
+
+
+@contextmanager
+def _mapper(
+    jobs: int,
+) -> Iterator[Callable[[Callable[[CountJob], T], list[CountJob]], Iterator[T]]]:
+    """map() over worker processes when there are enough stale days to pay for starting them.
+
+    Only a repository without rollups yet (the first build) has many: then 90 days of raw
+    files are counted on every core.
+    """
+    cores = os.cpu_count() or 1
+    if jobs < PARALLEL_FROM or cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        yield map
+        return
+    # fork: workers start in milliseconds and inherit the loaded modules and logging set-up.
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=min(cores, 4), mp_context=context) as pool:
+        yield pool.map
 
 
 def _in_order(samples: list[Sample]) -> list[Sample]:
