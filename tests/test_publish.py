@@ -496,3 +496,26 @@ def test_many_monitors_down_with_long_details_make_a_short_subject(remote: Path)
     assert body.splitlines()[-1].startswith("… and ")
     assert f"{long_id(0)} down (refused at https://api.example.test/{'p' * 30}?token=***" in body
     assert SECRET[:4] not in message
+
+
+def test_the_probe_commits_the_rollup_of_the_day_that_just_finished(remote: Path) -> None:
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    work = clone(remote, "work")
+    env = {"API_TOKEN": SECRET}
+    for now in ("2026-11-23T23:55:00Z", "2026-11-24T00:05:00Z"):
+        args = ["probe", "--config", str(work / "status.yml"), "--now", now, "--commit"]
+        result = CliRunner().invoke(main, args, env=env)
+        assert result.exit_code == 0, result.output
+    head = git.Repo(work).head.commit
+    # the second down sample in a row opens an incident as well
+    assert sorted(head.stats.files) == [
+        "data/2026-11-24.csv",
+        "data/rollup/2026-11.csv",
+        "incidents/2026-11-23-api-is-down.md",
+        "incidents/2026-11-23-web-is-down.md",
+    ]
+    assert "earlier run" not in result.output  # the rollup is this run's own work
+    assert run_git(work, "status", "--porcelain", "--", "data") == ""

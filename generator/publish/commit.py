@@ -152,9 +152,14 @@ def _regular(path: Path) -> bool:
 
 
 def _snapshot(config: Config) -> Snapshot:
-    """A fingerprint of every day file and incident file, to see what a run changed."""
+    """A fingerprint of every day file, rollup and incident file, to see what a run changed."""
     found: Snapshot = {}
-    for folder, pattern in ((config.data_dir, "*.csv"), (config.incidents_dir, "*.md")):
+    folders = (
+        (config.data_dir, "*.csv"),
+        (config.data_dir / "rollup", "*.csv"),  # the probe rolls up each finished day
+        (config.incidents_dir, "*.md"),
+    )
+    for folder, pattern in folders:
         if folder.is_dir():
             for path in filter(_regular, folder.glob(pattern)):
                 found[path] = hashlib.sha1(path.read_bytes(), usedforsecurity=False).hexdigest()

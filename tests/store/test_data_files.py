@@ -26,7 +26,7 @@ from localserver import closed_port
 from generator.cli import main
 from generator.config.read import load_config
 from generator.errors import Problem
-from generator.incidents.files import update
+from generator.incidents import update
 from generator.store.days import (
     FIELD_LIMIT,
     HEADER,
