@@ -104,11 +104,14 @@ def _by_column(lines: list[str], day: date | None) -> Columns | None:
         or -1 in ms_of.values()
     ):
         return None
-    place = {where: where or "default" for where in set(locations)}
+    # Written by upwatch, times are already in data-file form and locations never empty:
+    # then the columns stand as they are, without a lookup per row.
+    same_times = all(k == v for k, v in stamps.items())
+    places = set(locations)
     return Columns(
-        tuple(map(stamps.__getitem__, times)),
+        times if same_times else tuple(map(stamps.__getitem__, times)),
         monitors,
-        tuple(map(place.__getitem__, locations)),
+        locations if "" not in places else tuple(w or "default" for w in locations),
         statuses,
         tuple(map(ms_of.__getitem__, ms)),
         tuple(map(code_of.__getitem__, codes)),
