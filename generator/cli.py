@@ -192,7 +192,21 @@ def probe(
 
     result = run_probe(_load(config_path), _now(now), only, shard, commit, push)
     lines = result.summary_lines()
-    for line in lines[-1:] if _quiet() else lines:
+    for line in lines[-1:] if _quiet() and not result.skipped else lines:
+        click.echo(line)
+
+
+@main.command()
+@config_option
+@click.option("--title", default=None, help="The page title (default: Status).")
+@click.option("--force", is_flag=True, help="Overwrite a status.yml that is not the example.")
+@click.argument("urls", nargs=-1, metavar="[URL]...")
+@verbosity_options
+def init(config_path: Path, title: str | None, force: bool, urls: tuple[str, ...]) -> None:
+    """Write a fresh status.yml: one monitor per URL, or a commented skeleton."""
+    from .commands.init import init as run_init
+
+    for line in run_init(config_path, urls, title, force):
         click.echo(line)
 
 

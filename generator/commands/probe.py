@@ -7,6 +7,7 @@ commit when asked (publish re-applies the same record step on top of a fetched b
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,7 +15,11 @@ from datetime import datetime
 
 from .. import incidents, store
 from ..config.read import Config
+from ..errors import display_path
 from ..probe import engine as probing
+from .init import EXAMPLE_MARKER, marker_line
+
+log = logging.getLogger("upwatch")
 
 
 @dataclass(frozen=True)
@@ -23,9 +28,12 @@ class ProbeRun:
 
     samples: list[store.Sample]
     changes: list[incidents.Change]
+    skipped: tuple[str, ...] = ()  # why nothing was probed (the shipped example config)
 
     def summary_lines(self) -> list[str]:
         """The run in a few lines for people; the last one sums it up."""
+        if self.skipped:
+            return list(self.skipped)
         return probing.summary_lines(self.samples, self.changes)
 
 
@@ -39,11 +47,43 @@ def probe(
     location: str | None = None,
 ) -> ProbeRun:
     """Check the chosen monitors at `now`, then record what they gave."""
+    example = marker_line(config.path)
+    if example is not None and (commit or push):
+        return skip_example(config, example)
+    if example is not None:
+        log.warning(
+            "%s:%d: this is still the example configuration; probing anyway, but a run with"
+            " --commit or --push records nothing until `upwatch init` replaces it",
+            display_path(config.path),
+            example,
+        )
     monitors = probing.select(config, only, shard)
     samples = probing.run(config, monitors, now, location or default_location())
     ids = [m.id for m in monitors]
     changes = record(config, samples, now, ids, commit=commit or push, push=push)
     return ProbeRun(samples, changes)
+
+
+def skip_example(config: Config, line: int) -> ProbeRun:
+    """A committing run on the shipped example records nothing: it would probe strangers."""
+    where = f"{display_path(config.path)}:{line}"
+    lines = (
+        f"{where}: this is still the shipped example configuration (the {EXAMPLE_MARKER!r}"
+        " line), so nothing was probed, recorded or committed.",
+        'Run "upwatch init URL ..." (or edit status.yml and delete that line), then commit'
+        " and push it; the next scheduled run probes your own monitors.",
+    )
+    github_file("GITHUB_STEP_SUMMARY", "\n\n".join(("## upwatch probe: skipped", *lines)))
+    github_file("GITHUB_OUTPUT", "example=true")
+    return ProbeRun([], [], lines)
+
+
+def github_file(variable: str, text: str) -> None:
+    """Append a block to the file GitHub Actions names in `variable`, when it is set."""
+    path = os.environ.get(variable)
+    if path:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(text + "\n")
 
 
 def default_location() -> str:
