@@ -115,6 +115,72 @@ def test_probe_workflow_schedule_concurrency_and_deploy() -> None:
     assert "--shard" in (WORKFLOWS / "probe.yml").read_text()
 
 
+def test_probe_workflow_builds_nothing_while_the_config_is_the_example() -> None:
+    jobs = load("probe.yml")["jobs"]
+    probe_step = next(s for s in jobs["probe"]["steps"] if s.get("id") == "probe")
+    assert probe_step["run"] == "upwatch probe --commit --push"
+    assert jobs["probe"]["outputs"] == {"example": "${{ steps.probe.outputs.example }}"}
+    assert jobs["build"]["if"] == "needs.probe.outputs.example != 'true'"
+    assert "if" not in jobs["deploy"]  # a skipped build skips the deploy that needs it
+
+
+def fake_gh(tmp_path: Path, script: str) -> dict[str, str]:
+    """An environment whose `gh` is a shell script standing in for the GitHub API."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    gh = bin_dir / "gh"
+    gh.write_text(f"#!/bin/sh\n{script}\n")
+    gh.chmod(0o755)
+    summary, output = tmp_path / "summary.md", tmp_path / "output.txt"
+    summary.write_text("")
+    output.write_text("")
+    return {
+        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "GITHUB_REPOSITORY": "me/status",
+        "GITHUB_SHA": "b" * 40,
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "GITHUB_OUTPUT": str(output),
+    }
+
+
+def run_step(step: dict[str, Any], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run a step's script as the runner's default shell does (bash -e)."""
+    return subprocess.run(
+        ["bash", "-e", "-c", step["run"]], env=env, capture_output=True, text=True, check=False
+    )
+
+
+def pages_check(name: str) -> dict[str, Any]:
+    """The step before configure-pages in a workflow's deploy job."""
+    deploy = load(name)["jobs"]["deploy"]["steps"]
+    index = next(i for i, s in enumerate(deploy) if "configure-pages" in s.get("uses", ""))
+    assert index == 1
+    return dict(deploy[0])
+
+
+@pytest.mark.parametrize("name", ["probe.yml", "pages.yml"])
+@pytest.mark.parametrize(
+    "api", ["echo 'HTTP 404: Not Found' >&2; exit 1", "echo legacy"], ids=["off", "branch"]
+)
+def test_deploy_explains_how_to_enable_pages(tmp_path: Path, name: str, api: str) -> None:
+    step = pages_check(name)
+    assert step["env"] == {"GH_TOKEN": "${{ github.token }}"}
+    env = fake_gh(tmp_path, api)
+    result = run_step(step, env)
+    assert result.returncode == 1
+    assert result.stdout.startswith("::error title=Pages is not enabled::")
+    assert "enable Pages: Settings -> Pages -> Source: GitHub Actions" in result.stdout
+    summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text()
+    assert "enable Pages: Settings -> Pages -> Source: GitHub Actions" in summary
+
+
+@pytest.mark.parametrize("name", ["probe.yml", "pages.yml"])
+def test_deploy_goes_on_when_pages_publishes_from_actions(tmp_path: Path, name: str) -> None:
+    env = fake_gh(tmp_path, 'case "$*" in *"repos/me/status/pages"*) echo workflow;; esac')
+    result = run_step(pages_check(name), env)
+    assert (result.returncode, result.stdout) == (0, "")
+
+
 def test_secrets_reach_only_the_probe_step() -> None:
     for path in FILES:
         for line_no, line in enumerate(path.read_text().splitlines(), 1):
@@ -138,6 +204,49 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert set(data["on"]) == {"push", "pull_request"}
     assert [s.get("run") for _, s in steps(data)][-1] == "bash scripts/test.sh"
     assert "bash scripts/test.sh" in (ROOT / "README.md").read_text()
+
+
+def test_ci_checks_content_pushes_and_tests_the_rest() -> None:
+    jobs = load("ci.yml")["jobs"]
+    assert list(jobs) == ["changes", "check", "test"]
+    assert jobs["changes"]["permissions"] == {"contents": "read", "pull-requests": "read"}
+    assert jobs["check"]["if"] == "needs.changes.outputs.content-only == 'true'"
+    assert jobs["test"]["if"] == "needs.changes.outputs.content-only != 'true'"
+    assert [s.get("run") for s in jobs["check"]["steps"]][-1] == "upwatch check"
+    assert jobs["check"]["needs"] == jobs["test"]["needs"] == "changes"
+
+
+CHANGES = {
+    "content": (["incidents/2026-11-27-db.md", "data/2026-11-27.csv", "status.yml"], "true"),
+    "code": (["incidents/2026-11-27-db.md", "generator/cli.py"], "false"),
+    "lookalike": (["status.yml.orig", "datasets/x.csv"], "false"),
+    "none": ([], "false"),
+    "long list": ([f"data/{n}.csv" for n in range(300)], "false"),
+}
+
+
+@pytest.mark.parametrize("event", ["push", "pull_request"])
+@pytest.mark.parametrize("case", list(CHANGES))
+def test_ci_tells_a_content_only_change(tmp_path: Path, event: str, case: str) -> None:
+    files, expected = CHANGES[case]
+    (tmp_path / "files.txt").write_text("".join(f"{f}\n" for f in files))
+    api = "pulls/7/files" if event == "pull_request" else f"compare/{'a' * 40}...{'b' * 40}"
+    env = fake_gh(
+        tmp_path, f'case "$*" in *"repos/me/status/{api}"*) cat {tmp_path}/files.txt;; esac'
+    )
+    env |= {"PULL": "7", "BEFORE": ""} if event == "pull_request" else {"BEFORE": "a" * 40}
+    step = load("ci.yml")["jobs"]["changes"]["steps"][0]
+    result = run_step(step, env)
+    assert result.returncode == 0, result.stderr
+    assert Path(env["GITHUB_OUTPUT"]).read_text() == f"content-only={expected}\n"
+
+
+@pytest.mark.parametrize("before", ["", "0" * 40])
+def test_ci_runs_the_full_suite_for_a_new_branch(tmp_path: Path, before: str) -> None:
+    env = fake_gh(tmp_path, "echo status.yml") | {"BEFORE": before}
+    result = run_step(load("ci.yml")["jobs"]["changes"]["steps"][0], env)
+    assert result.returncode == 0, result.stderr
+    assert Path(env["GITHUB_OUTPUT"]).read_text() == "content-only=false\n"
 
 
 def workflow_commands() -> list[list[str]]:
