@@ -71,10 +71,13 @@ def init(config_path: Path, urls: Sequence[str], title: str | None, force: bool)
     refuse_edited(config_path, force)
     config_path.parent.mkdir(parents=True, exist_ok=True)
     config_path.write_text(render(title or "Status", monitors), encoding="utf-8")
-    for folder in ("data", "incidents"):
-        keep_folder(config_path.parent / folder)
+    notes = [
+        note
+        for folder in ("data", "incidents")
+        if (note := keep_folder(config_path.parent / folder))
+    ]
     count = f"{len(monitors)} monitor{'' if len(monitors) == 1 else 's'}"
-    return [f"wrote {display_path(config_path)} with {count}", *NEXT_STEPS]
+    return [f"wrote {display_path(config_path)} with {count}", *notes, *NEXT_STEPS]
 
 
 def refuse_edited(config_path: Path, force: bool) -> None:
@@ -133,9 +136,18 @@ def render(title: str, monitors: Sequence[Monitor]) -> str:
     return f"{head}monitors:\n{body}"
 
 
-def keep_folder(folder: Path) -> None:
-    """Make the folder with a .gitkeep when it is missing; never remove what is in it."""
-    if folder.is_dir():
-        return
-    folder.mkdir(parents=True)
-    (folder / ".gitkeep").write_text("", encoding="utf-8")
+def keep_folder(folder: Path) -> str | None:
+    """Make the folder with a .gitkeep when it is missing; never remove what is in it.
+
+    Samples and incidents are keyed by monitor id, so files already there (say, from runs on
+    the example) would mix into the new monitors' history: say so, and leave them to the user.
+    """
+    if not folder.is_dir():
+        folder.mkdir(parents=True)
+        (folder / ".gitkeep").write_text("", encoding="utf-8")
+        return None
+    held = sum(1 for p in folder.iterdir() if p.name != ".gitkeep")
+    if not held:
+        return None
+    entries = f"{held} entr{'y' if held == 1 else 'ies'}"
+    return f"note: {display_path(folder)}/ already holds {entries} (kept); delete any not yours"

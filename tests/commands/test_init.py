@@ -85,7 +85,11 @@ def test_init_keeps_what_data_and_incidents_hold(tmp_path: Path) -> None:
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "2026-11-23.csv").write_text("kept\n", encoding="utf-8")
     config = tmp_path / "status.yml"
-    assert upwatch("init", "--config", str(config), "https://a.test/").exit_code == 0
+    result = upwatch("init", "--config", str(config), "https://a.test/")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[1] == (
+        f"note: {tmp_path / 'data'}/ already holds 1 entry (kept); delete any not yours"
+    )
     assert (tmp_path / "data" / "2026-11-23.csv").read_text(encoding="utf-8") == "kept\n"
     assert [p.name for p in (tmp_path / "incidents").iterdir()] == [".gitkeep"]
 
