@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import yaml
@@ -10,6 +12,10 @@ from ..errors import Problem
 
 MAX_VALUES = 1_000_000  # a config of 20,000 monitors holds about 300,000
 TOO_BIG = f"more than {MAX_VALUES:,} values (do YAML aliases repeat a list?)"
+# A line such as "title: API: slow" or "  - name: Billing: EU": a key, then a value with ': '.
+KEY_VALUE_RE = re.compile(
+    r"^[ \t]*(?:-[ \t]+)?(?P<key>[^\s:#'\"][^:#]*?):[ \t]+(?P<value>.*?)[ \t]*$"
+)
 
 
 class LineDict(dict[str, Any]):
@@ -87,7 +93,7 @@ def parse_yaml(text: str, where: str) -> tuple[Any, list[Problem]]:
             return None, problems
         return _construct(node, loader, problems, where, [MAX_VALUES]), problems
     except yaml.YAMLError as exc:
-        return None, [_yaml_problem(exc, where)]
+        return None, [_yaml_problem(exc, where, text)]
     except RecursionError:
         return None, [Problem(where, None, "values are nested too deeply")]
     except _TooBig:
@@ -96,13 +102,16 @@ def parse_yaml(text: str, where: str) -> tuple[Any, list[Problem]]:
         loader.dispose()
 
 
-def _yaml_problem(exc: yaml.YAMLError, where: str) -> Problem:
-    """A YAML error as a problem that keeps its line and column."""
+def _yaml_problem(exc: yaml.YAMLError, where: str, text: str) -> Problem:
+    """A YAML error as a problem that keeps its line and column, with a hint when one fits."""
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         column = f"column {mark.column + 1}: " if mark else ""
-        return Problem(where, line, f"{column}YAML syntax error: {exc.problem}")
+        lines = text.splitlines()
+        source = lines[mark.line] if mark and mark.line < len(lines) else ""
+        hint = _hint(str(exc.problem), source)
+        return Problem(where, line, f"{column}YAML syntax error: {exc.problem}{hint}")
     if isinstance(exc, yaml.reader.ReaderError):
         return Problem(
             where,
@@ -110,3 +119,15 @@ def _yaml_problem(exc: yaml.YAMLError, where: str) -> Problem:
             f"character {exc.character!r} at position {exc.position} is not allowed in YAML",
         )
     return Problem(where, None, f"YAML error: {exc}")
+
+
+def _hint(problem: str, line: str) -> str:
+    """What a person most likely did, for the two mistakes hand-edited YAML makes most."""
+    if "\t" in line and ("'\\t'" in problem or "tab" in problem):
+        return " (use spaces, not tabs)"
+    match = KEY_VALUE_RE.match(line)
+    if problem.startswith("mapping values are not allowed") and match:
+        key, value = match["key"], match["value"]
+        example = f"{key}: {json.dumps(value, ensure_ascii=False)}"
+        return f" (quote a {key} that contains ': ', such as {example})"
+    return ""
