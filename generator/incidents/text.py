@@ -39,6 +39,9 @@ FENCE_RE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})")
 SEPARATOR_RE = re.compile(r"[ \t]+(?:[-–—|]{1,2}|:)[ \t]+|[ \t]*[—–|][ \t]*")
 ZONE_RE = re.compile(r"[ \t]*(UTC|GMT|Z)$", re.IGNORECASE)
 EXAMPLE = "### 2026-06-19 15:57 UTC — Investigating"
+# Near misses of the format that Markdown would render as story text without a word.
+SINGULAR_RE = re.compile(r"^##[ \t]+update[ \t]*#*[ \t]*$", re.IGNORECASE)
+UPDATE_AS_SECTION_RE = re.compile(r"^##[ \t]+\d{4}-\d{2}-\d{2}[ T]\d")
 
 
 # --- writing ------------------------------------------------------------------------
@@ -156,6 +159,15 @@ def locate(text: str) -> tuple[Source | None, list[Problem]]:
         end = next((i for i in after if TOP_HEADING_RE.match(lines[i])), len(lines))
         section = (start, end)
     return Source(lines, front_end, section), problems
+
+
+def heading_slip(line: str) -> str | None:
+    """The hint for a heading that nearly is part of the timeline format, else None."""
+    if SINGULAR_RE.match(line):
+        return "did you mean '## Updates'?"
+    if UPDATE_AS_SECTION_RE.match(line):
+        return "updates are '###' headings under '## Updates'"
+    return None
 
 
 def story(source: Source) -> str:

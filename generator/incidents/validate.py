@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +21,17 @@ from .text import (
     EXAMPLE,
     SEPARATOR_RE,
     Source,
+    heading_slip,
     locate,
     outside_fences,
     parse_heading_time,
     story,
     strip_blank_lines,
 )
+
+log = logging.getLogger("upwatch")
+# A clock a little ahead, or an update typed a minute early, is not a mistake worth a line.
+FUTURE_SLACK = timedelta(minutes=5)
 
 
 def parse(text: str, path: Path, monitor_ids: Iterable[str] | None = None) -> Incident:
@@ -37,26 +43,49 @@ def parse(text: str, path: Path, monitor_ids: Iterable[str] | None = None) -> In
 
 
 def read(
-    text: str, path: Path, monitor_ids: Iterable[str] | None = None, where: str | None = None
+    text: str,
+    path: Path,
+    monitor_ids: Iterable[str] | None = None,
+    where: str | None = None,
+    now: datetime | None = None,
 ) -> tuple[Incident | None, list[Problem]]:
-    """An incident and every problem found in its text (monitors checked when ids are given)."""
+    """An incident and every problem found in its text; warnings are logged, not returned."""
+    incident, problems, warnings = read_all(text, path, monitor_ids, where, now)
+    for warning in warnings:
+        log.warning("%s", warning)
+    return incident, problems
+
+
+def read_all(
+    text: str,
+    path: Path,
+    monitor_ids: Iterable[str] | None = None,
+    where: str | None = None,
+    now: datetime | None = None,
+) -> tuple[Incident | None, list[Problem], list[Problem]]:
+    """An incident, its problems and its warnings (times past now, the current time by default).
+
+    Monitors are checked when ids are given.
+    """
     where = where or str(path)
     source, problems = locate(text)
     c = Checker(where, problems=[Problem(where, p.line, p.message) for p in problems])
     c.file_name(path)
     if source is None:
-        return None, c.sorted()
+        return None, c.sorted(), []
     raw = c.front_matter(source)
+    c.headings(source)
     updates = c.timeline(source)
     if raw is None:
-        return None, c.sorted()
+        return None, c.sorted(), []
     fields = c.consistency(c.fields(raw, monitor_ids), updates, raw)
+    warnings = c.future(fields, raw, now or datetime.now(UTC))
     if fields is None:
-        return None, c.sorted()
+        return None, c.sorted(), warnings
     incident = Incident(
         id=path.name.removesuffix(".md"), path=path, body=story(source), updates=updates, **fields
     )
-    return incident, c.sorted()
+    return incident, c.sorted(), warnings
 
 
 def front_time(value: Any) -> datetime:
@@ -84,6 +113,7 @@ class Checker:
     def __init__(self, where: str, problems: list[Problem]) -> None:
         self.where = where
         self.problems = problems
+        self.update_lines: list[tuple[int, Update]] = []
 
     def add(self, line: int | None, message: str) -> None:
         self.problems.append(Problem(self.where, line, message))
@@ -241,7 +271,34 @@ class Checker:
             if update is not None:
                 text = strip_blank_lines(lines[head + 1 : nxt])
                 updates.append(Update(update[0], update[1], text))
+                self.update_lines.append((head + 1, updates[-1]))
         return tuple(sorted(updates, key=lambda u: u.time))
+
+    def headings(self, source: Source) -> None:
+        """Headings that look like the timeline but are not read as it (they would be story)."""
+        lines = source.lines
+        for index in outside_fences(lines, source.front_end + 1, len(lines)):
+            hint = heading_slip(lines[index])
+            if hint:
+                self.add(index + 1, f"timeline: '{lines[index].strip()}': {hint}")
+
+    def future(self, fields: dict[str, Any] | None, raw: LineDict, now: datetime) -> list[Problem]:
+        """Warnings for times more than a few minutes past now: a typo in the date or zone."""
+        times = [
+            (raw.key_lines[key], key, fields[key])
+            for key in ("started", "resolved")
+            if fields and key in raw and isinstance(fields.get(key), datetime)
+        ]
+        times += [(line, "timeline", u.time) for line, u in self.update_lines]
+        return [
+            Problem(
+                self.where,
+                line,
+                f"warning: {key}: {format_time(t)} is in the future (now is {format_time(now)})",
+            )
+            for line, key, t in sorted(times, key=lambda item: item[0])
+            if t > now + FUTURE_SLACK
+        ]
 
     def entry(self, heading: str, line: int) -> tuple[datetime, str] | None:
         """The time and state of one update heading, or None after reporting why not."""
@@ -287,6 +344,8 @@ def _choice(choices: tuple[str, ...]) -> Callable[[Any], str]:
     problem_of = one_of(*choices)
 
     def check(value: Any) -> str:
+        # "Identified" reads as "identified", as the timeline's states already do.
+        value = value.lower() if isinstance(value, str) and value.lower() in choices else value
         problem = problem_of(value)
         if problem:
             raise ValueError(problem)
