@@ -126,7 +126,10 @@ def _hint(problem: str, line: str) -> str:
     if "\t" in line and ("'\\t'" in problem or "tab" in problem):
         return " (use spaces, not tabs)"
     match = KEY_VALUE_RE.match(line)
-    if problem.startswith("mapping values are not allowed") and match:
+    # Only a plain value with a colon of its own: a quoted one, or a key indented under a
+    # value ("title: A" then "  oops: x"), is another mistake.
+    plain = match and match["value"][:1] not in ("'", '"') and ":" in match["value"]
+    if problem.startswith("mapping values are not allowed") and match and plain:
         key, value = match["key"], match["value"]
         example = f"{key}: {json.dumps(value, ensure_ascii=False)}"
         return f" (quote a {key} that contains ': ', such as {example})"

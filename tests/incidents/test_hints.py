@@ -206,3 +206,9 @@ def test_other_yaml_errors_get_no_hint(repo: Path) -> None:
     assert config_problems(repo, "site:\n  title: [a\nmonitors: []\n") == [
         "status.yml:3: column 9: YAML syntax error: expected ',' or ']', but got ':'"
     ]
+    assert config_problems(repo, "site:\n  title: T\n    oops: x\n") == [
+        "status.yml:3: column 9: YAML syntax error: mapping values are not allowed here"
+    ]
+    assert config_problems(repo, 'site:\n  title: "T": x\n') == [
+        "status.yml:2: column 13: YAML syntax error: mapping values are not allowed here"
+    ]
