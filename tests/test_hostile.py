@@ -254,7 +254,7 @@ def test_check_lists_every_problem_of_every_hostile_incident_file(tmp_path: Path
     code, output = cli("check", "--config", str(config))
     want = """\
 incidents/2026-11-01-empty.md:1: missing front matter: the file must start with '---', then lines such as 'title: API outage', then '---'
-incidents/2026-11-05-tabs.md:2: column 7: YAML syntax error: found character '\\t' that cannot start any token
+incidents/2026-11-05-tabs.md:2: column 7: YAML syntax error: found character '\\t' that cannot start any token (use spaces, not tabs)
 incidents/2026-11-06-unknown.md:4: foo: unknown key
 incidents/2026-11-06-unknown.md:5: severty: unknown key (did you mean 'severity'?)
 incidents/2026-11-09-dup.md:13: timeline: a second Updates section (use one)

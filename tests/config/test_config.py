@@ -227,7 +227,7 @@ def test_bad_ids(folder: Path, bad: str) -> None:
         ),
         (
             "site:\n\ttitle: T\n",
-            "status.yml:2: column 1: YAML syntax error: found character '\\t' that cannot start any token",
+            "status.yml:2: column 1: YAML syntax error: found character '\\t' that cannot start any token (use spaces, not tabs)",
         ),
     ],
 )
