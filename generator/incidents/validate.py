@@ -79,7 +79,7 @@ def read_all(
     if raw is None:
         return None, c.sorted(), []
     fields = c.consistency(c.fields(raw, monitor_ids), updates, raw)
-    warnings = c.future(fields, raw, now or datetime.now(UTC))
+    warnings = sorted([*c.warnings, *c.future(fields, raw, now or datetime.now(UTC))])
     if fields is None:
         return None, c.sorted(), warnings
     incident = Incident(
@@ -113,6 +113,7 @@ class Checker:
     def __init__(self, where: str, problems: list[Problem]) -> None:
         self.where = where
         self.problems = problems
+        self.warnings: list[Problem] = []
         self.update_lines: list[tuple[int, Update]] = []
 
     def add(self, line: int | None, message: str) -> None:
@@ -198,10 +199,13 @@ class Checker:
         for item, line in zip(items, lines, strict=True):
             if not isinstance(item, str):
                 self.add(line, f"monitors: {item!r} is not a monitor id")
-            elif known is not None and item not in known:
+            elif known is not None and item not in known and did_you_mean(item, known):
+                # A near miss of a live id is a typo: it would hide the incident from its monitor.
                 hint = did_you_mean(item, known)
                 self.add(line, f"monitors: no monitor '{item}' in the configuration{hint}")
             else:
+                if known is not None and item not in known:
+                    self.warnings.append(Problem(self.where, line, retired(item)))
                 found.append(item)
         return tuple(found)
 
@@ -325,6 +329,14 @@ class Checker:
             self.add(line, problem)
             return None
         return t, status
+
+
+def retired(monitor_id: str) -> str:
+    """The warning for an id no monitor has: old incidents keep naming retired components."""
+    return (
+        f"warning: monitors: {monitor_id!r} is not in status.yml (retired?);"
+        " shown by its id without a link"
+    )
 
 
 def _title(value: Any) -> str:
