@@ -1,9 +1,9 @@
 """`upwatch demo`: a complete status site on built-in demo data, with no config and no network.
 
 The recipe: start local endpoints on 127.0.0.1 (healthy, slow, flaky, down) -> write a demo
-status.yml in a temporary folder -> fill three weeks of labelled demo samples through the
-store -> open and resolve incidents through the incident code at chosen times, with a
-maintenance window and a hand-written story -> two real probe runs against the endpoints ->
+status.yml in a temporary folder -> fill 90 days of labelled demo samples through the
+store (every day of the page's 90-day bars has data) -> open and resolve incidents through
+the incident code at chosen times, with a maintenance window and a hand-written story -> two real probe runs against the endpoints ->
 build the site -> serve it (or stop, with --no-serve).
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 import http.server
 import logging
 import random
+import shutil
 import tempfile
 import threading
 import time
@@ -31,7 +32,7 @@ from .probe import probe
 
 log = logging.getLogger(__name__)
 
-DAYS = 21
+DAYS = 90  # the page's bars show 90 days: all of them carry demo data
 STEP = timedelta(minutes=5)
 LOCATION = "demo"
 SLOW_SECONDS = 0.4
@@ -124,6 +125,7 @@ class Story:
     start: datetime
     end: datetime  # the last synthetic sample; real probes follow
     api_outage: tuple[datetime, datetime]
+    website_outage: tuple[datetime, datetime]
     billing_outage: tuple[datetime, datetime]
     billing_added: datetime
     maintenance: tuple[datetime, datetime]
@@ -142,6 +144,7 @@ def plan(now: datetime) -> Story:
         start=at(DAYS, 0),
         end=grid - 2 * STEP,
         api_outage=(at(9, 14, 10), at(9, 14, 55)),
+        website_outage=(at(52, 3, 5), at(52, 3, 30)),
         billing_outage=(at(4, 8), at(4, 8, 20)),
         billing_added=at(10, 0),
         maintenance=(at(6, 2), at(6, 3)),
@@ -155,6 +158,8 @@ def sample_at(monitor: str, t: datetime, story: Story, rng: random.Random) -> Sa
         return None
     if monitor == "api" and inside([story.api_outage], t):
         return Sample(t, monitor, LOCATION, "down", 41, 503, "HTTP 503")
+    if monitor == "website" and inside([story.website_outage], t):
+        return Sample(t, monitor, LOCATION, "down", 2000, None, "timeout after 2 s")
     if monitor == "billing" and inside([story.billing_outage], t):
         return Sample(t, monitor, LOCATION, "down", 2000, None, "timeout after 2 s")
     if monitor == "db" and inside([story.maintenance], t):
@@ -177,7 +182,7 @@ def sample_at(monitor: str, t: datetime, story: Story, rng: random.Random) -> Sa
 
 
 def fill_history(config: Config, story: Story) -> int:
-    """Append three weeks of demo samples through the store; return how many."""
+    """Append 90 days of demo samples through the store; return how many."""
     rng = random.Random(2026)
     ids = [m.id for m in config.monitors]
     samples = []
@@ -208,7 +213,7 @@ def play_incidents(config: Config, story: Story) -> None:
         now=story.end - timedelta(hours=3),
     )
     ids = [m.id for m in config.monitors]
-    for span in (story.api_outage, story.billing_outage):
+    for span in (story.website_outage, story.api_outage, story.billing_outage):
         t = span[0]
         while t <= span[1] + 3 * STEP:
             incidents.update(config, t, ids)
@@ -231,9 +236,29 @@ def add_story(config: Config) -> None:
 
 
 def run(out: Path | None, serve: bool, port: int) -> Path:
-    """Build the demo site into out (default: a temporary folder), then serve it unless told not to."""
-    started = time.perf_counter()
+    """Build the demo site into out (default: a temporary folder), then serve it unless told not to.
+
+    The working folder (demo status.yml, data, incidents) is removed on the way out, Ctrl-C
+    included; it stays only when it holds the one copy of a site nobody serves (--no-serve
+    without --out).
+    """
     folder = Path(tempfile.mkdtemp(prefix="upwatch-demo-"))
+    keep = out is None and not serve
+    target = out or folder / "site"
+    try:
+        server = site.start_server(target, port) if serve else None  # a busy port stops first
+        config = make_site(folder, target)
+        if server is not None:
+            serve_site(config, target, server)
+    finally:
+        if not keep:
+            shutil.rmtree(folder, ignore_errors=True)
+    return target
+
+
+def make_site(folder: Path, target: Path) -> Config:
+    """Endpoints -> config -> history -> incidents -> two real probes -> build; log the time."""
+    started = time.perf_counter()
     with endpoints() as endpoint_port:
         config = write_config(folder, endpoint_port)
         story = plan(datetime.now(UTC).replace(microsecond=0))
@@ -241,7 +266,6 @@ def run(out: Path | None, serve: bool, port: int) -> Path:
         play_incidents(config, story)
         for when in (story.end + STEP, story.end + 2 * STEP):
             probe(config, when, location=LOCATION)
-    target = out or config.site_dir
     site.build(config, target, story.end + 2 * STEP)
     log.info(
         "demo site (%d made-up samples) built in %.1f s: %s",
@@ -249,21 +273,18 @@ def run(out: Path | None, serve: bool, port: int) -> Path:
         time.perf_counter() - started,
         target,
     )
-    if serve:
-        serve_site(config, target, port)
-    return target
+    return config
 
 
-def serve_site(config: Config, target: Path, port: int) -> None:
-    """Serve the built demo like `upwatch serve` until Ctrl-C."""
-    if target == config.site_dir:
-        site.serve(config, port)  # rebuilds when the demo's files are edited
-        return
-    server = site.start_server(target, port)
+def serve_site(config: Config, target: Path, server: http.server.ThreadingHTTPServer) -> None:
+    """Serve the built demo until Ctrl-C, rebuilding on edits when it lives in the demo folder."""
     log.info("serving on http://127.0.0.1:%d/ (Ctrl-C stops)", server.server_address[1])
     try:
-        while True:
-            time.sleep(3600)
+        if target == config.site_dir:
+            site.watch(config, target, poll=1.0)  # already built once: only rebuild on change
+        else:
+            while True:
+                time.sleep(3600)
     except KeyboardInterrupt:
         log.info("stopped")
     finally:

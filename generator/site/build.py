@@ -24,6 +24,7 @@ import logging
 import os
 import re
 import shutil
+import socket
 import sys
 import tempfile
 import threading
@@ -204,8 +205,8 @@ def _renameat2() -> Any:
 def serve(config: Config, port: int, poll: float = 1.0) -> None:
     """Build into site/, serve it on 127.0.0.1 and rebuild whenever an input changes."""
     out = config.site_dir
+    server = start_server(out, port)  # first, so a busy port stops before any build
     _rebuild(config, out)
-    server = start_server(out, port)
     log.info("serving on http://127.0.0.1:%d/ (Ctrl-C stops)", server.server_address[1])
     try:
         watch(config, out, poll)
@@ -219,9 +220,26 @@ def serve(config: Config, port: int, poll: float = 1.0) -> None:
 def start_server(root: Path, port: int) -> http.server.ThreadingHTTPServer:
     """An HTTP server for `root` on 127.0.0.1, answering from a background thread."""
     handler = functools.partial(_QuietHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    try:
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        raise UpwatchError(f"port {port} is in use; try --port {free_port(port)}") from None
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
+
+
+def free_port(busy: int) -> int:
+    """The first port after `busy` that 127.0.0.1 can bind now (or simply the next one)."""
+    for port in range(busy + 1, min(busy + 50, 65535) + 1):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    return min(busy + 1, 65535)
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
