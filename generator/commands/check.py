@@ -1,7 +1,9 @@
 """`upwatch check`: validate status.yml, the templates, every incident file and data/.
 
 A data file no reader takes is an error; a line the readers skip is a warning, since the
-page still builds without it. Every problem is reported at once.
+page still builds without it. So is a `${NAME}` this environment does not set: check runs
+where the secrets are not (a laptop, a pull request), but the probe needs them. Every
+problem is reported at once.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from .. import incidents, store
-from ..config.read import Config
+from ..config.read import Config, unset_warnings
 from ..errors import IncidentError, Problem, UpwatchError
 from ..site import html as render
 
@@ -18,6 +20,8 @@ log = logging.getLogger("upwatch")
 
 def check(config: Config) -> int:
     """Raise UpwatchError listing every problem; return how many incident files are valid."""
+    for warning in unset_warnings(config.monitors, config.path):
+        log.warning("%s", warning)
     problems: list[Problem] = render.template_problems(config)
     count = 0
     try:

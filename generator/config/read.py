@@ -18,7 +18,7 @@ from ..errors import ConfigError, Problem, display_path
 from . import checks as ck
 from .checks import Checker
 from .schema import Config, Defaults, Expect, Monitor, Option, Publish, Site, keys, options
-from .secrets import Masker, resolve_secrets, secret_problems
+from .secrets import Masker, resolve_secrets, secret_problems, unset_warnings
 from .yamlfile import LineDict, LineList, parse_yaml
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "Site",
     "load_config",
     "resolve_secrets",
+    "unset_warnings",
     "validate",
 ]
 

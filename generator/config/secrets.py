@@ -71,6 +71,25 @@ def secret_problems(
     return problems
 
 
+def unset_warnings(
+    monitors: Iterable[Monitor], config_path: Path, env: Mapping[str, str] | None = None
+) -> list[Problem]:
+    """A located warning for each `${NAME}` not set here: check goes on, the probe would refuse."""
+    env = os.environ if env is None else env
+    where = display_path(config_path)
+    warnings = []
+    for monitor in monitors:
+        seen = set()
+        for use in monitor.placeholders():
+            if use.part == "header name" or use.name in env or (use.key, use.name) in seen:
+                continue
+            seen.add((use.key, use.name))
+            key = f"{monitor.key or monitor.id}.{use.key}"
+            message = f"{key}: environment variable {use.name} is not set here; the probe needs it"
+            warnings.append(Problem(where, monitor.line_of(use.key), message))
+    return warnings
+
+
 def _use_problem(use: Use, env: Mapping[str, str], required: bool) -> str | None:
     if use.part == "header name":
         return f"a header name cannot hold ${{{use.name}}} (put the secret in the value)"
