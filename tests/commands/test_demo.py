@@ -75,7 +75,7 @@ def test_demo_has_90_days_of_history_and_leaves_no_work_folder(tmp_path: Path) -
     result = run_demo(tmp_path, "--no-serve", "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert leftovers(tmp_path) == []
-    for monitor in ("website", "api", "search", "db"):
+    for monitor in ("website", "api", "search", "billing", "db"):
         days = json.loads((out / "api" / "monitors" / f"{monitor}.json").read_text())["days"]
         assert len(days) == 90
         assert all(day["samples"] > 0 for day in days), monitor
