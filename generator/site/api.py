@@ -78,7 +78,8 @@ def page_info(config: Config, summary: Summary) -> Json:
         "name": config.site.title,
         "url": config.site.url,
         "time_zone": config.site.timezone,
-        "updated_at": iso(summary.now),
+        # the newest sample's time, not the build's: a client compares it to see stale data
+        "updated_at": iso(summary.updated),
     }
 
 
@@ -97,6 +98,7 @@ def component_list(config: Config, summary: Summary) -> list[Json]:
             group["status"] = g.state
             group["group"] = True
             group["components"] = [m.id for m in g.members]
+            group["no_data"] = all(m.no_data for m in g.members)
             out.append(group)
         for state in g.members:
             position += 1
@@ -111,6 +113,7 @@ def component_list(config: Config, summary: Summary) -> list[Json]:
             )
             component.update(_dates(state, summary))
             component["status"] = state.status
+            component["no_data"] = state.no_data  # an extra field: Statuspage clients ignore it
             out.append(component)
     return out
 

@@ -25,6 +25,7 @@ from ..store.tally import DayStats
 
 Files = dict[str, bytes]
 UNKNOWN = "unknown"  # the banner's kind when the data is too old to say
+NO_DATA = "No status data yet"  # the banner and summary.json before the first check
 MAINTENANCE = "maintenance"  # the banner's and an incident mark's kind for maintenance
 # A hand-edited incident or day file, or a config value, may hold these; one would make a page,
 # the feed or a badge invalid.
@@ -51,6 +52,20 @@ class MonitorState:
     @property
     def id(self) -> str:
         return self.monitor.id
+
+    @property
+    def no_data(self) -> bool:
+        """Whether no check of this monitor has been recorded."""
+        return self.latest is None
+
+    @property
+    def says_no_data(self) -> bool:
+        """Whether its pill says "No data": no sample, and no incident or window says more.
+
+        An open incident without samples shows the incident's status, as the group and the
+        JSON do, not "No data" beside a group in "Partial outage".
+        """
+        return self.no_data and self.status == status.OPERATIONAL
 
 
 @dataclass(frozen=True)
@@ -87,12 +102,19 @@ class Summary:
     incidents: list[Incident]  # every incident and maintenance, newest first
     newest: datetime | None  # time of the newest sample of any monitor
     stale: str | None
+    # the age of the newest sample past which the visitor's browser, too, says "Status unknown"
+    stale_after: timedelta = status.STALE_AFTER
+
+    @property
+    def updated(self) -> datetime:
+        """When the page's data was last true: the newest sample, or the build without one."""
+        return self.newest or self.now
 
     @property
     def banner(self) -> Banner:
         """The banner: unknown when the data is stale, maintenance when only that is going on."""
         if self.indicator == "none" and self.stale:
-            return Banner(UNKNOWN, "Status unknown" if self.newest else "No status data yet")
+            return Banner(UNKNOWN, "Status unknown" if self.newest else NO_DATA)
         if self.indicator == "none" and self.maintenance_now:
             return Banner(MAINTENANCE, self.description)
         return Banner(self.indicator, self.description)

@@ -12,7 +12,7 @@ from .. import status
 from ..config.read import Config, Monitor
 from ..incidents import Incident
 from ..store.tally import History
-from .model import MonitorState, Summary
+from .model import NO_DATA, MonitorState, Summary
 
 
 def summarize(
@@ -31,6 +31,8 @@ def summarize(
     times = [s.latest.time for s in states if s.latest is not None]
     newest = max(times, default=None)
     stale = status.staleness(newest, now) if config.monitors else None
+    if newest is None and config.monitors and indicator == "none":
+        description = NO_DATA  # not "All Systems Operational" before the first check
     return Summary(now, indicator, description, states, incidents, newest, stale)
 
 

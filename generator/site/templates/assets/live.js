@@ -1,24 +1,63 @@
-// Optional: keeps "x minutes ago" current while the page stays open. The page is complete
-// without it; the build writes the right text at build time.
+// Optional: turns the build's absolute "Last checked" times into "3 minutes ago" and, when the
+// newest sample is older than the page's threshold, switches the banner to "Status unknown".
+// The build cannot do that for a page nobody rebuilds (a stopped schedule); the visitor's
+// clock can. Without this script the page stays true: its times are absolute.
 (function () {
   "use strict";
-  function ago(seconds) {
-    if (seconds < 60) return "just now";
+  function span(seconds) {
     var units = [[86400, "day"], [3600, "hour"], [60, "minute"]];
     for (var i = 0; i < units.length; i++) {
       if (seconds >= units[i][0]) {
         var n = Math.floor(seconds / units[i][0]);
-        return n + " " + units[i][1] + (n === 1 ? "" : "s") + " ago";
+        return n + " " + units[i][1] + (n === 1 ? "" : "s");
       }
     }
-    return "just now";
+    return "";
   }
-  function refresh() {
+  function ago(seconds) {
+    return seconds < 60 ? "just now" : span(seconds) + " ago";
+  }
+  function age(iso) {
+    var then = Date.parse(iso);
+    return isNaN(then) ? null : Math.max(0, (Date.now() - then) / 1000);
+  }
+  function relative() {
     var items = document.querySelectorAll("time[data-ago]");
     for (var i = 0; i < items.length; i++) {
-      var then = Date.parse(items[i].getAttribute("datetime"));
-      if (!isNaN(then)) items[i].textContent = ago(Math.max(0, (Date.now() - then) / 1000));
+      var seconds = age(items[i].getAttribute("datetime"));
+      if (seconds === null) continue;
+      // the absolute text stays at hand as a tooltip
+      if (!items[i].title) items[i].title = items[i].textContent;
+      items[i].textContent = ago(seconds);
     }
+  }
+  function stale() {
+    var banner = document.querySelector(".banner[data-newest]");
+    if (!banner) return;
+    var seconds = age(banner.getAttribute("data-newest"));
+    var limit = Number(banner.getAttribute("data-stale-after"));
+    if (seconds === null || !(seconds > limit)) return;
+    var words = "no check for " + span(seconds);
+    var kind = banner.getAttribute("data-kind");
+    if (kind === "none" || kind === "maintenance" || kind === "unknown") {
+      // nothing known is wrong, so green would be a guess: say it is unknown (icon and words)
+      banner.className = "banner b-unknown";
+      banner.querySelector(".banner-words").textContent = "Status unknown: " + words;
+    }
+    var note = document.querySelector(".stale");
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "stale";
+      note.setAttribute("role", "note");
+      banner.parentNode.insertBefore(note, banner.nextSibling);
+    }
+    note.innerHTML = '<span class="ic" aria-hidden="true"></span><span><strong></strong> ' +
+      "Checks may have stopped running, so this page may not show current problems.</span>";
+    note.querySelector("strong").textContent = "Heads up: " + words + ".";
+  }
+  function refresh() {
+    relative();
+    stale();
   }
   refresh();
   setInterval(refresh, 30000);
