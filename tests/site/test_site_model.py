@@ -19,6 +19,7 @@ from generator.config.read import load_config
 from generator.site import badges, model
 from generator.site.html import BUILTIN
 from generator.site.model import MonitorState, Summary
+from generator.store.samples import Sample
 
 STYLE = BUILTIN / "assets" / "style.css"
 HEX_RE = re.compile(r"#[0-9a-fA-F]{3,8}\b")
@@ -137,6 +138,30 @@ def test_groups_have_their_heading_and_worst_state(tmp_path: Path) -> None:
 def test_ungrouped_monitors_alone_are_services(tmp_path: Path) -> None:
     _, evil, _ = states(tmp_path, "operational", "operational", "operational")
     assert [g.title for g in summary(monitors=[evil]).groups] == ["Services"]
+
+
+@pytest.mark.parametrize(
+    ("current", "sampled", "says_no_data"),
+    [
+        ("operational", False, True),
+        ("operational", True, False),
+        ("partial_outage", False, False),  # an open incident, no sample yet: as the group says
+        ("under_maintenance", False, False),
+    ],
+)
+def test_a_pill_says_no_data_only_when_nothing_else_is_known(
+    tmp_path: Path, current: str, sampled: bool, says_no_data: bool
+) -> None:
+    api = states(tmp_path, current, "operational", "operational")[0]
+    if sampled:
+        sample = Sample(NOW, "api", "ci", "up", 90)
+        api = dataclasses.replace(api, latest=sample)
+    assert (api.no_data, api.says_no_data) == (not sampled, says_no_data)
+
+
+def test_the_page_is_as_new_as_its_newest_sample() -> None:
+    assert summary(newest=NOW - timedelta(days=3)).updated == NOW - timedelta(days=3)
+    assert summary(newest=None).updated == NOW  # nothing sampled: the build's own time
 
 
 def test_a_stale_page_keeps_a_known_problem_and_warns(tmp_path: Path) -> None:
