@@ -15,7 +15,14 @@ import click
 
 from . import __version__
 from .config.read import Config, Masker, load_config, resolve_secrets
-from .errors import ConfigError, UpwatchError, UsageError, display_path
+from .errors import (
+    Annotations,
+    ConfigError,
+    UpwatchError,
+    UsageError,
+    display_path,
+    in_github_actions,
+)
 from .times import parse_time
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -115,6 +122,8 @@ def _set_verbosity(ctx: click.Context, _param: click.Parameter, value: int) -> i
 def _configure_logging(verbosity: int) -> None:
     level = {-1: logging.WARNING, 0: logging.INFO, 1: logging.DEBUG}[max(-1, min(1, verbosity))]
     logging.basicConfig(format="%(message)s", stream=sys.stderr, level=level, force=True)
+    if in_github_actions():  # located warnings show on their file in the run's annotations
+        logging.getLogger().addHandler(Annotations())
     for noisy in ("httpx", "httpcore", "git", "asyncio", "markdown", "MARKDOWN"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 

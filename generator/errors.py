@@ -8,12 +8,15 @@
     UsageError           a flag's value makes no sense (the CLI prints usage, exit 2)
 
 Each carries a list of `Problem`s so that every problem is reported at once, one
-`path:line: message` line each.
+`path:line: message` line each. In GitHub Actions each located line is also printed as a
+workflow command (`::error file=...,line=...::...`), so the problem shows on the file.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -46,7 +49,12 @@ class UpwatchError(click.ClickException):
         super().__init__("\n".join(str(p) for p in problems))
 
     def show(self, file: IO[Any] | None = None) -> None:
-        click.echo(self.format_message(), err=True, file=file)
+        text = self.format_message()
+        click.echo(text, err=True, file=file)
+        if in_github_actions():
+            # The lines as shown (masked where secrets were), not the problems they came from.
+            for line in text.splitlines():
+                click.echo(annotation("error", line, located_only=False))  # never None here
 
 
 class ConfigError(UpwatchError):
@@ -89,3 +97,58 @@ def display_path(path: Path, root: Path | None = None) -> str:
             except ValueError:
                 continue
     return str(path)
+
+
+# `path:line: message`, or with located_only=False `path: message`; a path has no ': '.
+LOCATED_RE = re.compile(r"(?P<path>[^\s:][^:\n]*?):(?P<line>[1-9][0-9]*): (?P<message>.+)", re.S)
+PATH_RE = re.compile(r"(?P<path>[^\s:][^:\n]*?): (?P<message>.+)", re.S)
+NOT_A_FILE = "upwatch"  # the "path" of a problem that is about no file
+WARNING_PREFIX = "warning: "
+
+
+def in_github_actions() -> bool:
+    """Whether this runs as a GitHub Actions step (the runner sets GITHUB_ACTIONS=true)."""
+    return os.environ.get("GITHUB_ACTIONS") == "true"
+
+
+def escape_data(text: str) -> str:
+    """A workflow command's message, escaped as the runner reads it back."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """A workflow command's property value: its message escapes, and ':' and ','."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(level: str, text: str, located_only: bool = True) -> str | None:
+    """`::error file=F,line=N::M` for a `path:line: message` text (a warning's own word dropped).
+
+    None for a text that names no file; without located_only, a `path: message` text is put
+    on its file and any other text is annotated without one.
+    """
+    match = LOCATED_RE.fullmatch(text) or (None if located_only else PATH_RE.fullmatch(text))
+    if match is None and located_only:
+        return None
+    props, message = [], text if match is None else match["message"]
+    if match is not None and match["path"] != NOT_A_FILE:
+        props.append(f"file={escape_property(match['path'])}")
+        number = match.groupdict().get("line")
+        if number:
+            props.append(f"line={number}")
+    message = message.removeprefix(WARNING_PREFIX)
+    where = f" {','.join(props)}" if props else ""
+    return f"::{level}{where}::{escape_data(message)}"
+
+
+class Annotations(logging.Handler):
+    """Prints each located warning (or error) logged as a GitHub Actions annotation on stdout."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        level = "error" if record.levelno >= logging.ERROR else "warning"
+        command = annotation(level, record.getMessage())  # one record, one problem
+        if command is not None:
+            click.echo(command)

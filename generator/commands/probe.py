@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +21,10 @@ from ..probe import engine as probing
 from .init import EXAMPLE_MARKER, marker_line
 
 log = logging.getLogger("upwatch")
+# A job summary holds at most 1 MiB: above this many monitors it lists only those not up.
+STEP_SUMMARY_ROWS = 1000
+# Markdown that a probed endpoint's words could otherwise start: emphasis, code, links, cells.
+MARKDOWN_RE = re.compile(r"[\\`*_\[\]|~<>#!&]")
 
 
 @dataclass(frozen=True)
@@ -61,7 +66,34 @@ def probe(
     samples = probing.run(config, monitors, now, location or default_location())
     ids = [m.id for m in monitors]
     changes = record(config, samples, now, ids, commit=commit or push, push=push)
-    return ProbeRun(samples, changes)
+    run = ProbeRun(samples, changes)
+    github_file("GITHUB_STEP_SUMMARY", step_summary(run))
+    return run
+
+
+def step_summary(run: ProbeRun) -> str:
+    """The run as a Markdown table for the job summary, then its totals line."""
+    rows = run.samples
+    if len(rows) > STEP_SUMMARY_ROWS:
+        rows = [s for s in rows if s.status != "up"]
+    lines = [
+        "## upwatch probe",
+        "",
+        "| monitor | status | ms | detail |",
+        "| --- | --- | ---: | --- |",
+    ]
+    for s in rows:
+        ms = "" if s.ms is None else str(s.ms)
+        detail = s.detail or str(s.code or "")  # masked when the sample was made
+        lines.append(f"| {_cell(s.monitor)} | {s.status} | {ms} | {_cell(detail)} |")
+    if len(rows) < len(run.samples):
+        lines.append(f"\n{len(run.samples) - len(rows)} monitors up, not listed.")
+    return "\n".join([*lines, "", _cell(run.summary_lines()[-1])])
+
+
+def _cell(text: str) -> str:
+    """Text as it reads, on one line, in a Markdown table cell."""
+    return MARKDOWN_RE.sub(r"\\\g<0>", " ".join(text.split()))
 
 
 def skip_example(config: Config, line: int) -> ProbeRun:
