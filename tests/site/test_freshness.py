@@ -229,3 +229,40 @@ def test_a_known_outage_stays_shown_when_stale(tmp_path: Path, browser: Any) -> 
     assert seen["class"] == "banner b-major"  # a known problem is not hidden behind "unknown"
     assert seen["words"] == "Partial System Outage"
     assert seen["note"].startswith("Heads up: no check for 3 days.")
+
+
+def note_at(browser: Any, page_file: Path, clock: datetime) -> str:
+    """The stale note's text on a page with its clock set, or "" without one."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.route(
+            "**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort()
+        )
+        page.clock.set_fixed_time(clock)
+        page.goto(page_file.resolve().as_uri(), wait_until="load")
+        note = page.locator(".stale")
+        return str(note.inner_text()) if note.count() else ""
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+def test_a_monitor_page_warns_three_days_later(tmp_path: Path, browser: Any) -> None:
+    web = build(repo(tmp_path)) / "monitors/web.html"
+    assert note_at(browser, web, BUILT + timedelta(minutes=5)) == ""
+    assert note_at(browser, web, BUILT + timedelta(days=3)).startswith(
+        "Heads up: no check for 3 days. Checks may have stopped running"
+    )
+
+
+def test_a_monitor_page_built_from_stale_data_warns(tmp_path: Path) -> None:
+    site = build(repo(tmp_path), BUILT + timedelta(days=3))
+    page = (site / "monitors/web.html").read_text(encoding="utf-8")
+    assert (
+        '<div class="page-head" data-newest="2026-11-23T11:59:00Z" data-stale-after="1800">' in page
+    )
+    assert "<strong>Heads up: status data is 3 d old.</strong>" in page
+    (tmp_path / "fresh").mkdir()
+    fresh = (build(repo(tmp_path / "fresh")) / "monitors/web.html").read_text(encoding="utf-8")
+    assert "Heads up" not in fresh

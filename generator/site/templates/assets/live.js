@@ -32,14 +32,16 @@
     }
   }
   function stale() {
-    var banner = document.querySelector(".banner[data-newest]");
-    if (!banner) return;
-    var seconds = age(banner.getAttribute("data-newest"));
-    var limit = Number(banner.getAttribute("data-stale-after"));
+    // the index's banner, or a monitor page's heading
+    var anchor = document.querySelector("[data-newest]");
+    if (!anchor) return;
+    var seconds = age(anchor.getAttribute("data-newest"));
+    var limit = Number(anchor.getAttribute("data-stale-after"));
     if (seconds === null || !(seconds > limit)) return;
     var words = "no check for " + span(seconds);
-    var kind = banner.getAttribute("data-kind");
-    if (kind === "none" || kind === "maintenance" || kind === "unknown") {
+    var banner = anchor.classList.contains("banner") ? anchor : null;
+    var kind = anchor.getAttribute("data-kind");
+    if (banner && (kind === "none" || kind === "maintenance" || kind === "unknown")) {
       // nothing known is wrong, so green would be a guess: say it is unknown (icon and words)
       banner.className = "banner b-unknown";
       banner.querySelector(".banner-words").textContent = "Status unknown: " + words;
@@ -49,7 +51,7 @@
       note = document.createElement("p");
       note.className = "stale";
       note.setAttribute("role", "note");
-      banner.parentNode.insertBefore(note, banner.nextSibling);
+      anchor.parentNode.insertBefore(note, anchor.nextSibling);
     }
     note.innerHTML = '<span class="ic" aria-hidden="true"></span><span><strong></strong> ' +
       "Checks may have stopped running, so this page may not show current problems.</span>";
