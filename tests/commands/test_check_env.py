@@ -25,7 +25,8 @@ monitors:
       X-Again: "${UPWATCH_T_TOKEN}"
     body: "${UPWATCH_T_TOKEN}${UPWATCH_T_TOKEN}"
 """
-UNSET = {"UPWATCH_T_PATH": None, "UPWATCH_T_TOKEN": None}
+# Unset here, and output as outside GitHub Actions (test_annotations has CI's).
+UNSET = {"UPWATCH_T_PATH": None, "UPWATCH_T_TOKEN": None, "GITHUB_ACTIONS": None}
 NEEDS = "is not set here; the probe needs it"
 
 
@@ -38,7 +39,7 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def cli(*args: str, env: dict[str, str | None]) -> tuple[int, list[str]]:
-    result = CliRunner().invoke(main, list(args), env=env)
+    result = CliRunner().invoke(main, list(args), env={"GITHUB_STEP_SUMMARY": None, **env})
     return result.exit_code, result.output.splitlines()
 
 
@@ -56,7 +57,7 @@ def test_each_unset_name_is_a_located_warning_and_check_still_passes(repo: Path)
 
 
 def test_a_set_name_is_not_named(repo: Path) -> None:
-    env = {"UPWATCH_T_PATH": "a-long-enough-path", "UPWATCH_T_TOKEN": None}
+    env = {**UNSET, "UPWATCH_T_PATH": "a-long-enough-path"}
     code, lines = cli("check", "--config", "status.yml", env=env)
     assert code == 0
     assert not [line for line in lines if "UPWATCH_T_PATH" in line]

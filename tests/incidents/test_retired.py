@@ -44,8 +44,12 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+# Output as outside GitHub Actions, even when the suite runs there (test_annotations has CI's).
+PLAIN = {"GITHUB_ACTIONS": None, "GITHUB_STEP_SUMMARY": None}
+
+
 def cli(*args: str) -> tuple[int, list[str]]:
-    result = CliRunner().invoke(main, list(args))
+    result = CliRunner().invoke(main, list(args), env=PLAIN)
     return result.exit_code, result.output.splitlines()
 
 
