@@ -92,12 +92,14 @@ QUOTE_RE = re.compile(r"[\"']")
 PER_CHAR, PER_BLOCK, PER_BLOCK_PAIR = 1200, 25_000, 0.5
 PER_SPLIT, PER_INLINE, PER_SCAN = 15, 0.4, 170
 COST_PER_CHAR = 8000
+SMALL_TEXT = 4096  # characters: a budget of 33 ms, far above what such a text costs
 
 
 @functools.lru_cache(maxsize=512)
 def too_costly(text: str) -> bool:
     """Whether python-markdown would take far longer than linear time on this text."""
-    return markdown_cost(text) > COST_PER_CHAR * max(len(text), 1)
+    # Below a few KB nothing renders slowly; the fixed cost per block would flag short texts.
+    return markdown_cost(text) > COST_PER_CHAR * max(len(text), SMALL_TEXT)
 
 
 def markdown_cost(text: str) -> float:
