@@ -253,12 +253,12 @@ def test_check_lists_every_problem_of_every_hostile_incident_file(tmp_path: Path
         (tmp_path / "incidents" / name).write_bytes(data)
     code, output = cli("check", "--config", str(config))
     want = """\
+incidents/2026-11-10-gone.md:4: warning: monitors: 'gone' is not in status.yml (retired?); shown by its id without a link
 incidents/2026-11-01-empty.md:1: missing front matter: the file must start with '---', then lines such as 'title: API outage', then '---'
 incidents/2026-11-05-tabs.md:2: column 7: YAML syntax error: found character '\\t' that cannot start any token (use spaces, not tabs)
 incidents/2026-11-06-unknown.md:4: foo: unknown key
 incidents/2026-11-06-unknown.md:5: severty: unknown key (did you mean 'severity'?)
 incidents/2026-11-09-dup.md:13: timeline: a second Updates section (use one)
-incidents/2026-11-10-gone.md:4: monitors: no monitor 'gone' in the configuration
 incidents/2026-11-11-naive.md:3: started: 2026-11-01 10:00:00 has no time zone (add Z or an offset)
 incidents/2026-11-13-unclosed.md:1: front matter is not closed: add a '---' line after it
 incidents/2026-11-18-latin1.md:6: not UTF-8 text (save the file as UTF-8)
