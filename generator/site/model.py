@@ -74,6 +74,41 @@ class Banner:
 
     kind: str  # an indicator (none, minor, major, critical), "maintenance" or "unknown"
     words: str
+    # what is affected, when components are: "Major outage: Billing", "Partial outage: 5
+    # components"; "" when all are operational or the page cannot say (stale, no data)
+    affected: str = ""
+    worst: str = ""  # the worst state of the affected components, when there are some
+
+    @property
+    def headline(self) -> str:
+        """The status in a few words for the <title>: "Major outage", "All systems operational"."""
+        if self.worst:
+            return state_label(self.worst)
+        return self.words[:1] + self.words[1:].lower()
+
+
+AFFECTED_NAMED = 3  # up to this many affected components are named in the banner, else counted
+
+
+def affected_words(monitors: list[MonitorState]) -> tuple[str, str]:
+    """The troubled components in words, worst state first ("Major outage: Billing"), and the
+    worst state ("" and "" when none is troubled).
+
+    Up to AFFECTED_NAMED are named, each under its own state ("Major outage: Billing;
+    Degraded performance: API"); more are counted under the worst state ("Partial outage: 5
+    components"). Monitors under maintenance are not troubled and are left out.
+    """
+    troubled = [s for s in monitors if s.status not in (status.OPERATIONAL, status.MAINTENANCE)]
+    if not troubled:
+        return "", ""
+    worst = status.worst([s.status for s in troubled])
+    if len(troubled) > AFFECTED_NAMED:
+        return f"{state_label(worst)}: {len(troubled)} components", worst
+    by_state: dict[str, list[str]] = {}
+    for s in sorted(troubled, key=lambda s: -status.COMPONENT_RANK[s.status]):
+        by_state.setdefault(s.status, []).append(s.monitor.name)
+    words = "; ".join(f"{state_label(k)}: {', '.join(names)}" for k, names in by_state.items())
+    return words, worst
 
 
 @dataclass(frozen=True)
@@ -117,7 +152,7 @@ class Summary:
             return Banner(UNKNOWN, "Status unknown" if self.newest else NO_DATA)
         if self.indicator == "none" and self.maintenance_now:
             return Banner(MAINTENANCE, self.description)
-        return Banner(self.indicator, self.description)
+        return Banner(self.indicator, self.description, *affected_words(self.monitors))
 
     @property
     def groups(self) -> list[Group]:
