@@ -12,6 +12,9 @@ from click.testing import CliRunner
 from site_repo import NOW
 
 from generator.cli import main
+from generator.config.read import load_config
+from generator.site import model
+from generator.site.model import MonitorState
 from generator.store.days import Sample, append_samples
 
 NAMES = ["Billing", "API", "Search", "Mail", "Login"]
@@ -157,3 +160,15 @@ def test_the_nav_marks_the_current_page(tmp_path: Path) -> None:
         "../index.html": None,
         "../history.html": None,
     }
+
+
+def test_maintenance_is_not_named_as_affected(tmp_path: Path) -> None:
+    monitors = load_config(repo(tmp_path, ["up", "up", "up"])).monitors
+    current = ["under_maintenance", "partial_outage", "operational"]
+    states = [
+        MonitorState(m, s, None, {}, [], {}, [], [])  # type: ignore[arg-type]
+        for m, s in zip(monitors, current, strict=True)
+    ]
+    assert model.affected_words(states) == ("Partial outage: API", "partial_outage")
+    assert model.affected_words(states[:1]) == ("", "")
+    assert model.affected_words(states[2:]) == ("", "")
