@@ -61,6 +61,9 @@
     relative();
     stale();
   }
+  // each day of the 90-day bar takes keyboard focus, so its text shows without a mouse
+  var days = document.querySelectorAll(".bar li");
+  for (var d = 0; d < days.length; d++) days[d].tabIndex = 0;
   refresh();
   setInterval(refresh, 30000);
 })();
