@@ -6,6 +6,7 @@ small whole numbers and the markup lean. Gaps (hours or days without data) break
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,6 +16,21 @@ from .model import MonitorState
 SPARK_W, SPARK_H = 96, 24
 SPARK_HOURS = 24
 CHART_W, CHART_H = 720, 160
+HEADROOM = 1.2  # the scale's top is at least this times the highest value, so no line is clipped
+THRESHOLD_RANGE = 3  # the degraded line is drawn when below this times the highest p95
+
+
+@dataclass(frozen=True)
+class Level:
+    """A labelled horizontal line of a chart: its value, its y in the box, its place in %."""
+
+    ms: int
+    y: int
+    percent: float  # from the top of the plot, for the HTML label over the stretched SVG
+
+    @property
+    def label(self) -> str:
+        return f"{self.ms} ms"
 
 
 @dataclass(frozen=True)
@@ -28,6 +44,9 @@ class Chart:
     first: str  # label of the left edge
     last: str  # label of the right edge
     summary: str
+    gridlines: tuple[Level, ...] = ()
+    threshold: Level | None = None  # the degraded line, when it is within the scale
+    degraded_ms: int | None = None  # the monitor's degraded threshold, drawn or not
     width: int = CHART_W
     height: int = CHART_H
 
@@ -44,6 +63,38 @@ def nice_ceiling(value: int) -> int:
             if step * factor >= value:
                 return step * factor
         step *= 10
+
+
+def scale_top(worst: int, degraded_ms: int | None = None) -> int:
+    """The top of the scale: headroom above the highest p95 and a drawn degraded line."""
+    highest = worst
+    if degraded_ms is not None and shows_threshold(worst, degraded_ms):
+        highest = max(highest, degraded_ms)
+    return nice_ceiling(math.ceil(highest * HEADROOM))
+
+
+def shows_threshold(worst: int, degraded_ms: int) -> bool:
+    """Whether the degraded line is drawn: below THRESHOLD_RANGE times the highest p95."""
+    return degraded_ms < THRESHOLD_RANGE * worst
+
+
+def level(ms: int, top: int, height: int = CHART_H) -> Level:
+    """The line at ms on a scale from 0 to top."""
+    y = round(height - ms * height / top)
+    return Level(ms, y, round(y * 100 / height, 2))
+
+
+def gridlines(top: int, height: int = CHART_H) -> tuple[Level, ...]:
+    """The two gridlines, at the top of the scale and at half of it."""
+    return (level(top, top, height), level(top // 2, top, height))
+
+
+def threshold_text(degraded_ms: int | None, drawn: bool) -> str:
+    """What the text alternative says about the degraded threshold."""
+    if degraded_ms is None:
+        return ""
+    where = "the dotted line" if drawn else "above this chart's scale"
+    return f" Degraded above {degraded_ms} ms ({where})."
 
 
 def path(values: Sequence[int | None], width: int, height: int, top: int) -> str:
@@ -87,19 +138,22 @@ def _hour_slots(
 
 def monitor_charts(state: MonitorState, now: datetime) -> list[Chart]:
     """The two charts of a monitor page: per hour over 48 h, per day over 90 days."""
-    return [hourly_chart(state.hourly, now), daily_chart(state)]
+    degraded_ms = state.monitor.degraded_ms
+    return [hourly_chart(state.hourly, now, degraded_ms), daily_chart(state, degraded_ms)]
 
 
-def hourly_chart(hourly: Sequence[tuple[datetime, int, int]], now: datetime) -> Chart:
+def hourly_chart(
+    hourly: Sequence[tuple[datetime, int, int]], now: datetime, degraded_ms: int | None = None
+) -> Chart:
     """Median and p95 per hour for the last 48 hours."""
     slots = [
         None if p50 is None or p95 is None else (p50, p95)
         for p50, p95 in _hour_slots(hourly, now, 48)
     ]
-    return _chart("Last 48 hours, per hour", slots, "48 h ago", "now", "hour")
+    return _chart("Last 48 hours, per hour", slots, "48 h ago", "now", "hour", degraded_ms)
 
 
-def daily_chart(state: MonitorState) -> Chart:
+def daily_chart(state: MonitorState, degraded_ms: int | None = None) -> Chart:
     """Median and p95 per day for the days of the uptime bar."""
     slots: list[tuple[int, int] | None] = []
     for mark in state.bar:
@@ -109,23 +163,32 @@ def daily_chart(state: MonitorState) -> Chart:
         else:
             slots.append((stats.ms_p50, stats.ms_p95))
     label = f"Last {len(slots)} days, per day"
-    return _chart(label, slots, f"{len(slots)} days ago", "today", "day")
+    return _chart(label, slots, f"{len(slots)} days ago", "today", "day", degraded_ms)
 
 
 def _chart(
-    title: str, slots: Sequence[tuple[int, int] | None], first: str, last: str, unit: str
+    title: str,
+    slots: Sequence[tuple[int, int] | None],
+    first: str,
+    last: str,
+    unit: str,
+    degraded_ms: int | None,
 ) -> Chart:
     known = [s for s in slots if s is not None]
     if not known:
-        return Chart(title, "", "", 0, first, last, f"{title}: no response times measured.")
-    top = nice_ceiling(max(p95 for _, p95 in known))
+        summary = f"{title}: no response times measured."
+        return Chart(title, "", "", 0, first, last, summary, degraded_ms=degraded_ms)
+    worst = max(p95 for _, p95 in known)
+    drawn = degraded_ms is not None and shows_threshold(worst, degraded_ms)
+    top = scale_top(worst, degraded_ms)
     medians = [None if s is None else s[0] for s in slots]
     p95s = [None if s is None else s[1] for s in slots]
     middle = sorted(p50 for p50, _ in known)[len(known) // 2]
-    worst = max(p95 for _, p95 in known)
+    adverb = "daily" if unit == "day" else f"{unit}ly"
     summary = (
-        f"{title}: typical median {middle} ms, highest {unit}ly p95 {worst} ms, "
-        f"{len(known)} of {len(slots)} {unit}s measured."
+        f"{title}: typical median {middle} ms, highest {adverb} p95 {worst} ms, "
+        f"{len(known)} of {len(slots)} {unit}s measured; scale 0 to {top} ms."
+        + threshold_text(degraded_ms, drawn)
     )
     return Chart(
         title,
@@ -134,5 +197,8 @@ def _chart(
         top,
         first,
         last,
-        summary.replace("dayly", "daily"),
+        summary,
+        gridlines=gridlines(top),
+        threshold=level(degraded_ms, top) if drawn and degraded_ms is not None else None,
+        degraded_ms=degraded_ms,
     )
