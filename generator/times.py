@@ -85,6 +85,12 @@ def duration(span: timedelta | float) -> str:
     return f"{mins} min"
 
 
+def ongoing(span: timedelta | float) -> str:
+    """How long something open has lasted: "for 5 min", or "just now" below a minute."""
+    total = span.total_seconds() if isinstance(span, timedelta) else span
+    return "just now" if total < 60 else f"for {duration(total)}"
+
+
 def ago(then: datetime, now: datetime) -> str:
     """Relative time for the banner: "just now", "3 minutes ago", "2 hours ago"."""
     seconds = max(0, int((now - then).total_seconds()))

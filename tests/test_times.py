@@ -80,3 +80,18 @@ def test_duration(seconds: int, text: str) -> None:
 )
 def test_ago(age: timedelta, words: str) -> None:
     assert times.ago(T - age, T) == words
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [
+        (0, "just now"),
+        (59, "just now"),
+        (-3, "just now"),
+        (60, "for 1 min"),
+        (3700, "for 1 h 1 min"),
+    ],
+)
+def test_ongoing_never_says_zero_seconds(seconds: int, words: str) -> None:
+    assert times.ongoing(seconds) == words
+    assert times.ongoing(timedelta(seconds=seconds)) == words

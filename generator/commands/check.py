@@ -34,3 +34,13 @@ def check(config: Config) -> int:
     if problems or unread:
         raise UpwatchError(problems + unread)
     return count
+
+
+def valid_text(config_path: object, monitors: int, incident_files: int) -> str:
+    """What a passing check says: "status.yml: 1 monitor and 2 incident files are valid"."""
+    return f"{config_path}: {plural(monitors, 'monitor')} and {plural(incident_files, 'incident file')} are valid"
+
+
+def plural(n: int, noun: str) -> str:
+    """A count with its noun: "1 monitor", "3 monitors"."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"

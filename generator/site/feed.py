@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from xml.etree import ElementTree as ET
+from zoneinfo import ZoneInfo
 
 from ..config.read import Config
 from ..incidents import Incident
 from ..text import slugify
-from ..times import format_time, readable_utc
+from ..times import format_time, when
 from .markdown import render_markdown
 from .model import Summary, incident_words, printable, state_label
 
@@ -50,21 +51,31 @@ def entry(incident: Incident, config: Config, now: datetime, base: str) -> ET.El
     _text(item, "published", format_time(_begun(incident, now)))
     _text(item, "updated", format_time(_updated(incident, now)))
     _link(item, link, "alternate", "text/html")
-    content = _text(item, "content", _content(incident, config))
+    content = _text(item, "content", _content(incident, config, now))
     content.set("type", "html")
     return item
 
 
-def _content(incident: Incident, config: Config) -> str:
+def _content(incident: Incident, config: Config, now: datetime) -> str:
+    """The story, then the timeline, newest first, its times written as the pages write them."""
+    zone = ZoneInfo(config.site.timezone)
     parts = [str(render_markdown(incident.body, config.site.allow_html))]
     for update in reversed(incident.updates):
-        when = readable_utc(update.time)
-        parts.append(f"<p><strong>{state_label(update.status)}</strong> ({when})</p>")
+        said = f"{state_label(update.status)}</strong> ({when(update.time, zone, now)})"
+        parts.append(f"<p><strong>{said}</p>")
         parts.append(str(render_markdown(update.text, config.site.allow_html)))
     return "\n".join(parts)
 
 
 def _begun(incident: Incident, now: datetime) -> datetime:
+    """When an entry was published: an incident when it began, a maintenance when announced.
+
+    A window is announced ahead of its start: its first update (the file's creation) says when.
+    """
+    if incident.is_maintenance:
+        if incident.updates:
+            return incident.updates[0].time
+        return incident.started or incident.begins or now
     return incident.begins or now
 
 
