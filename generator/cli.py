@@ -246,12 +246,11 @@ def check(config_path: Path) -> None:
     since the page still builds without it.
     """
     from .commands.check import check as run_check
+    from .commands.check import valid_text
 
     config = _load(config_path)
     count = run_check(config)
-    click.echo(
-        f"{config_path}: {len(config.monitors)} monitors and {count} incident files are valid"
-    )
+    click.echo(valid_text(config_path, len(config.monitors), count))
 
 
 @main.group()

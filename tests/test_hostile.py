@@ -496,7 +496,7 @@ def test_every_command_works_from_another_folder_with_a_relative_config(
     )
     assert cli("check", "--config", config) == (
         0,
-        f"{config}: 1 monitors and 2 incident files are valid\n",
+        f"{config}: 1 monitor and 2 incident files are valid\n",
     )
     assert cli("build", "--config", config, "--now", "2026-11-23T10:07:00Z")[0] == 0
     assert cli("compact", "--config", config, "--now", "2026-12-23T10:00:00Z")[0] == 0

@@ -49,7 +49,7 @@ def check(repo: Path, text: str, name: str = NAME) -> tuple[int, list[str]]:
     assert (repo / "incidents" / name).read_bytes() == before  # check never rewrites a file
     lines = result.output.splitlines()
     if result.exit_code == 0:  # the closing count's wording is the check command's own
-        assert lines[-1].startswith("status.yml: 1 monitors and 1 incident")
+        assert lines[-1].startswith("status.yml: 1 monitor and 1 incident")
         lines = lines[:-1]
     return result.exit_code, lines
 

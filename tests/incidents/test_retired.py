@@ -62,7 +62,7 @@ def affects(repo: Path) -> str:
 def test_check_succeeds_with_a_located_warning(repo: Path) -> None:
     code, lines = cli("check", "--config", "status.yml")
     assert code == 0
-    assert lines == [WARNING, "status.yml: 1 monitors and 1 incident files are valid"]
+    assert lines == [WARNING, "status.yml: 1 monitor and 1 incident file are valid"]
 
 
 def test_build_succeeds_and_shows_the_last_known_name_without_a_link(repo: Path) -> None:

@@ -129,7 +129,7 @@ def test_an_outage_across_midnight(repo: Repo) -> None:
     assert incident.updates[-1].text == "Resolved after 10 min."
     repo.probe(15)
     assert list(repo.files()) == [API_DOWN]
-    assert "1 incident files are valid" in repo.cli("check")
+    assert "1 incident file are valid" in repo.cli("check")
 
 
 def test_a_persons_edits_mid_incident_survive_the_resolve(repo: Repo) -> None:

@@ -326,7 +326,7 @@ def test_check_warns_of_skipped_rows_and_still_passes(
         "data/2026-11-30.csv:3: status must be up, degraded or down, not 'sideways' (line skipped)",
         "data/2026-11-30.csv:4: expected 7 fields, found 2 (line skipped)",
         "data/rollup/2026-10.csv:2: damaged rollup row (line skipped)",
-        "status.yml: 1 monitors and 0 incident files are valid",
+        "status.yml: 1 monitor and 0 incident files are valid",
     ]
 
 
