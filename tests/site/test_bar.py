@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from quality import chromium_path
+from quality import launch_chromium
 
 from generator.cli import main
 from generator.store.days import Sample, append_samples
@@ -28,6 +28,8 @@ monitors:
     name: Web
     url: https://web.example.invalid/
 """
+
+browser = pytest.fixture(scope="module")(launch_chromium)  # one Chromium per module
 
 
 @pytest.fixture(scope="module")
@@ -45,21 +47,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     assert result.exit_code == 0, result.output
     return root / "site"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=chromium_path(),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture(params=["index.html", "monitors/web.html"])

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from quality import chromium_path
+from quality import launch_chromium
 
 from generator.cli import main
 from generator.store.days import Sample, append_samples
@@ -44,6 +44,8 @@ started: 2026-11-23T11:00:00Z
 ---
 Looking into it.
 """
+
+browser = pytest.fixture(scope="module")(launch_chromium)  # one Chromium per module
 
 
 def build(config: Path, now: datetime = BUILT) -> Path:
@@ -143,21 +145,6 @@ def test_an_incident_without_samples_keeps_its_description(tmp_path: Path) -> No
 
 
 # --- in the visitor's browser -----------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=chromium_path(),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def banner_at(browser: Any, index: Path, clock: datetime, script: bool = True) -> dict[str, str]:
