@@ -103,6 +103,7 @@ def render_all(config: Config, summary: Summary) -> Files:
     files.update(api.files(config, summary))
     files.update(badges.files(summary))
     files["feed.atom"] = feed.atom(config, summary)
+    files.update(feed.monitor_feeds(config, summary))
     files.update(render.assets(config))
     files[".nojekyll"] = b""
     if config.site.cname:

@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import (
@@ -46,23 +46,19 @@ PAST_DAYS = 14
 def pages(config: Config, summary: Summary) -> Files:
     """index.html, history.html and one page per monitor and per incident."""
     env = environment(config, summary)
-    files = {
-        "index.html": _page(env, "index.html", "", past=past_days(summary, config)),
-        "history.html": _page(env, "history.html", ""),
-    }
+    files: Files = {}
+
+    def page(path: str, template: str, **context: Any) -> None:
+        files[path] = _page(env, template, path, **context)
+
+    page("index.html", "index.html", past=past_days(summary, config))
+    page("history.html", "history.html")
     for state in summary.monitors:
-        files[f"monitors/{state.id}.html"] = _page(
-            env,
-            "monitor.html",
-            "../",
-            state=state,
-            charts=charts.monitor_charts(state, summary.now),
-        )
+        charts_ = charts.monitor_charts(state, summary.now)
+        page(f"monitors/{state.id}.html", "monitor.html", state=state, charts=charts_)
     for incident in summary.incidents:
         warn_plain_text(incident, config)
-        files[f"incidents/{incident.id}.html"] = _page(
-            env, "incident.html", "../", incident=incident
-        )
+        page(f"incidents/{incident.id}.html", "incident.html", incident=incident)
     return files
 
 
@@ -73,9 +69,12 @@ def warn_plain_text(incident: Incident, config: Config) -> None:
         log.warning("%s: too complex to render as Markdown in time; shown as plain text", where)
 
 
-def _page(env: Environment, name: str, root: str, **context: Any) -> bytes:
+def _page(env: Environment, name: str, path: str, **context: Any) -> bytes:
+    """One page; `path` is where it goes in the site (its og:url, and the way back up)."""
+    root = "../" * path.count("/")
+    page_path = "" if path == "index.html" else path  # the site's address is its index
     try:
-        return env.get_template(name).render(root=root, **context).encode()
+        return env.get_template(name).render(root=root, page_path=page_path, **context).encode()
     except TemplateError as exc:
         raise UpwatchError([template_problem(exc, name)]) from None
 
@@ -118,7 +117,7 @@ def environment(config: Config, summary: Summary) -> Environment:
         impact_words=model.impact_words,
         lasted=model.lasted,
         ongoing=times.ongoing,
-        timeline=lambda i: timeline(i, summary.now),
+        timeline=lambda i: model.timeline(i, summary.now),
         resolved_time=model.resolved_time,
         uptime_words=model.uptime_words,
         # Kept for site_templates/ written for earlier versions; the built-ins no longer decide.
@@ -148,43 +147,6 @@ def time_filters(zone: ZoneInfo, now: datetime) -> dict[str, Callable[..., str]]
         "iso": times.attribute_time,
         "ago": lambda t: times.ago(t, now),
     }
-
-
-class Entry(NamedTuple):
-    """One line of an incident's timeline as shown: its state label ("" when the text says it)."""
-
-    label: str
-    time: datetime
-    text: str
-
-
-def timeline(incident: Incident, now: datetime) -> list[Entry]:
-    """An incident's updates as its page shows them, newest first.
-
-    The probe notes an outage and its end when it runs, a few minutes after the samples that
-    show them; the header gives the sample times (as the JSON, the history and the uptime do),
-    so an auto incident's first update and its closing Resolved update show those same times.
-    A maintenance window that has ended says Completed even when no update says so.
-    """
-    updates = incident.updates
-    entries = [Entry(model.state_label(u.status), u.time, u.text) for u in updates]
-    if incident.auto and entries:
-        if incident.started:
-            entries[0] = entries[0]._replace(time=incident.started)
-        resolved = model.resolved_time(incident)
-        if resolved and updates[-1].status == "resolved" and len(entries) > 1:
-            entries[-1] = entries[-1]._replace(time=resolved)
-    if incident.is_maintenance and incident.end:
-        state = incident.maintenance_state(now)
-        if state == "completed" and not any(u.status == "completed" for u in updates):
-            entries.append(Entry(model.state_label(state), incident.end, ""))
-    # "Resolved · Resolved after 20 min." says it twice: such a text alone names the state.
-    return [e._replace(label="") if repeats(e.label, e.text) else e for e in reversed(entries)]
-
-
-def repeats(label: str, text: str) -> bool:
-    """Whether an update's text opens with its state's word ("Resolved after 20 min.")."""
-    return text.casefold().startswith(label.casefold() + " ")
 
 
 def by_month(incidents: list[Incident], zone: ZoneInfo) -> list[tuple[str, list[Incident]]]:

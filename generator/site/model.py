@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from markupsafe import Markup
 
@@ -236,6 +236,46 @@ def lasted(incident: Incident) -> timedelta | None:
     """How long a resolved incident lasted, when both ends are known."""
     resolved = resolved_time(incident)
     return resolved - incident.started if resolved and incident.started else None
+
+
+# --- an incident's timeline ------------------------------------------------------------
+
+
+class Entry(NamedTuple):
+    """One line of an incident's timeline as shown: its state label ("" when the text says it)."""
+
+    label: str
+    time: datetime
+    text: str
+
+
+def timeline(incident: Incident, now: datetime) -> list[Entry]:
+    """An incident's updates as its page shows them, newest first.
+
+    The probe notes an outage and its end when it runs, a few minutes after the samples that
+    show them; the header gives the sample times (as the JSON, the history and the uptime do),
+    so an auto incident's first update and its closing Resolved update show those same times.
+    A maintenance window that has ended says Completed even when no update says so.
+    """
+    updates = incident.updates
+    entries = [Entry(state_label(u.status), u.time, u.text) for u in updates]
+    if incident.auto and entries:
+        if incident.started:
+            entries[0] = entries[0]._replace(time=incident.started)
+        resolved = resolved_time(incident)
+        if resolved and updates[-1].status == "resolved" and len(entries) > 1:
+            entries[-1] = entries[-1]._replace(time=resolved)
+    if incident.is_maintenance and incident.end:
+        state = incident.maintenance_state(now)
+        if state == "completed" and not any(u.status == "completed" for u in updates):
+            entries.append(Entry(state_label(state), incident.end, ""))
+    # "Resolved · Resolved after 20 min." says it twice: such a text alone names the state.
+    return [e._replace(label="") if repeats(e.label, e.text) else e for e in reversed(entries)]
+
+
+def repeats(label: str, text: str) -> bool:
+    """Whether an update's text opens with its state's word ("Resolved after 20 min.")."""
+    return text.casefold().startswith(label.casefold() + " ")
 
 
 # --- text the pages may show -----------------------------------------------------------

@@ -7,7 +7,6 @@ past the newest sample, with and without JavaScript.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any

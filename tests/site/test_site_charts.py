@@ -186,7 +186,9 @@ def test_monitor_page_draws_labelled_gridlines_and_the_degraded_line(tmp_path: P
     # evil: one sample of 2500 ms, the default degraded_ms of 2000 is within the scale
     evil = (tmp_path / "site/monitors/evil.html").read_text(encoding="utf-8")
     assert evil.count('<span class="ymax">5000 ms</span>') == 2
-    assert evil.count('style="top:50.0%;transform:translateY(-50%)">2500 ms</span>') == 2
+    assert evil.count('<span class="ymax at" style="top:50.0%">2500 ms</span>') == 2
+    assert 'class="ymax at limit-label" style="top:60.0%">degraded above' in evil
+    assert "transform:" not in evil and "stroke-dasharray" not in evil  # styles are classes
     assert evil.count(">degraded above 2000 ms</span>") == 2
     assert evil.count('<path class="limit" d="M0 96H720"') == 2
     assert evil.count('<path class="grid" d="M0 0H720"/><path class="grid" d="M0 80H720"/>') == 2

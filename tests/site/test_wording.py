@@ -14,7 +14,7 @@ from generator.cli import main
 from generator.commands.check import valid_text
 from generator.incidents import Incident
 from generator.incidents.model import Update
-from generator.site.html import repeats, timeline
+from generator.site.model import repeats, timeline
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -69,6 +69,12 @@ severity: minor
 monitors: [api]
 started: 2026-11-23T11:59:30Z
 ---
+
+## Updates
+
+### 2026-11-23 11:59:45 UTC — Investigating
+
+Investigating the errors.
 """
 
 ANNOUNCED = """\
@@ -155,8 +161,39 @@ def test_the_feed_dates_a_maintenance_when_announced(tmp_path: Path) -> None:
     outage = entries["urn:upwatch:incident:2026-11-22-api-outage"]
     assert outage.findtext(f"{ATOM}published") == "2026-11-22T10:00:00Z"
     content = outage.findtext(f"{ATOM}content") or ""
-    assert "(Nov 22, 12:30 CET)" in content  # the pages' format, not 2026-11-22 11:30 UTC
+    assert "<strong>Resolved</strong> · Nov 22, 12:30 CET" in content  # as the pages write it
     assert "UTC" not in content
+
+
+def feed_entries(site: Path, name: str = "feed.atom") -> dict[str, str]:
+    """Each entry's content by its incident's id."""
+    feed = ElementTree.parse(site / name).getroot()
+    return {
+        (e.findtext(f"{ATOM}id") or "").rpartition(":")[2]: e.findtext(f"{ATOM}content") or ""
+        for e in feed.iter(f"{ATOM}entry")
+    }
+
+
+def test_the_feed_says_what_the_incident_page_says(tmp_path: Path) -> None:
+    entries = feed_entries(build(tmp_path))
+    auto = entries["2026-11-22-api-down"]
+    assert "Resolved</strong>" not in auto  # "Resolved after 45 min." says it once
+    assert "<p>Nov 22, 15:55 CET</p>\n<p>Resolved after 45 min.</p>" in auto
+    # the probe's updates at the sample times the header shows, as on the page
+    assert "<strong>Investigating</strong> · Nov 22, 15:10 CET" in auto
+    assert "15:15 CET" not in auto and "16:00 CET" not in auto
+    assert "<strong>Identified</strong> · Nov 22, 15:30 CET" in auto
+    # an ended window says Completed, in the feed as on its page
+    done = entries["2026-11-23-database-upgrade"]
+    assert "<strong>Completed</strong> · Nov 23, 05:00 CET" in done
+    assert "Completed" not in entries["2026-11-28-announced"]
+
+
+def test_the_index_says_an_updates_state_once(tmp_path: Path) -> None:
+    index = page(build(tmp_path), "index.html")
+    latest = index.split('<div class="update">', 1)[1].split("</div></div>", 1)[0]
+    assert latest.startswith('<p class="update-meta"><time datetime="2026-11-23T11:59:45Z">')
+    assert "<strong>" not in latest and "Investigating the errors." in latest
 
 
 def test_check_counts_in_words(tmp_path: Path) -> None:

@@ -1,9 +1,11 @@
 // Optional: turns the build's absolute "Last checked" times into "3 minutes ago" and, when the
-// newest sample is older than the page's threshold, switches the banner to "Status unknown".
+// newest sample is older than the page's threshold, switches the banner to "Status unknown"
+// and prefixes the page's title with "Stale · ".
 // The build cannot do that for a page nobody rebuilds (a stopped schedule); the visitor's
 // clock can. Without this script the page stays true: its times are absolute.
 (function () {
   "use strict";
+  var STALE = "Stale · ";
   function span(seconds) {
     var units = [[86400, "day"], [3600, "hour"], [60, "minute"]];
     for (var i = 0; i < units.length; i++) {
@@ -56,14 +58,13 @@
     note.innerHTML = '<span class="ic" aria-hidden="true"></span><span><strong></strong> ' +
       "Checks may have stopped running, so this page may not show current problems.</span>";
     note.querySelector("strong").textContent = "Heads up: " + words + ".";
+    // the tab's title says it too: a page left open in a background tab is read by its title
+    if (document.title.indexOf(STALE) !== 0) document.title = STALE + document.title;
   }
   function refresh() {
     relative();
     stale();
   }
-  // each day of the 90-day bar takes keyboard focus, so its text shows without a mouse
-  var days = document.querySelectorAll(".bar li");
-  for (var d = 0; d < days.length; d++) days[d].tabIndex = 0;
   refresh();
   setInterval(refresh, 30000);
 })();
