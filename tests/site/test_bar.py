@@ -7,6 +7,7 @@ focus stays inside the card.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -53,8 +54,10 @@ def page_file(request: pytest.FixtureRequest, site: Path) -> Path:
     return site / str(request.param)
 
 
-def open_page(browser: Any, page_file: Path, width: int) -> Any:
-    context = browser.new_context(viewport={"width": width, "height": 900})
+def open_page(browser: Any, page_file: Path, width: int, script: bool = True) -> Any:
+    context = browser.new_context(
+        viewport={"width": width, "height": 900}, java_script_enabled=script
+    )
     page = context.new_page()
     page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
     page.clock.set_fixed_time(BUILT + timedelta(minutes=5))
@@ -80,6 +83,37 @@ def test_the_bar_fits_the_screen(browser: Any, page_file: Path, width: int, days
         page.context.close()
 
 
+# the label under each bar that the screen shows, with the bar's number of visible days
+LABELS = """() => [...document.querySelectorAll('.bar-wrap')].map(wrap => {
+    const days = [...wrap.querySelector('.bar').children]
+        .filter(li => li.getBoundingClientRect().width > 0).length;
+    const foot = wrap.closest('.mon, .card').querySelector('.mon-foot');
+    const shown = [...foot.querySelectorAll('span span')]
+        .filter(s => s.getClientRects().length > 0).map(s => s.textContent);
+    return [days, shown];
+})"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [375, 600, 1280])
+def test_the_label_under_the_bar_names_the_days_shown(
+    browser: Any, page_file: Path, width: int
+) -> None:
+    page = open_page(browser, page_file, width)
+    try:
+        labels = page.evaluate(LABELS)
+        assert labels  # one bar on a monitor page, one per monitor on the index
+        for days, shown in labels:
+            assert shown == [f"{days} days ago"], (width, days, shown)
+        assert {days for days, _ in labels} == {{375: 30, 600: 60, 1280: 90}[width]}
+    finally:
+        page.context.close()
+
+
+FIRST_SHOWN = """() => [...document.querySelector('.bar').children]
+    .find(li => li.getBoundingClientRect().width > 0).textContent.split(':')[0]"""
+
+
 def tab_to_a_day(page: Any) -> Any:
     for _ in range(40):
         page.keyboard.press("Tab")
@@ -89,13 +123,19 @@ def tab_to_a_day(page: Any) -> Any:
 
 
 @pytest.mark.browser
+@pytest.mark.parametrize("script", [True, False])
 @pytest.mark.parametrize("width", [375, 1280])
-def test_tab_reaches_a_day_and_its_text_is_read(browser: Any, page_file: Path, width: int) -> None:
-    page = open_page(browser, page_file, width)
+def test_tab_reaches_a_day_and_its_text_is_read(
+    browser: Any, page_file: Path, width: int, script: bool
+) -> None:
+    page = open_page(browser, page_file, width, script)
     try:
         day = tab_to_a_day(page)
         text = day.text_content()
-        assert text and ":" in text  # "Aug 26: No data" or the like
+        assert text and re.fullmatch(r"[A-Z][a-z]{2} \d{1,2}: (No data|\d+\.\d\d%.*)", text), text
+        # the first day Tab reaches is the oldest one the screen shows
+        assert text.startswith(page.evaluate(FIRST_SHOWN)), text
+        assert text_box(page, day)["width"] > 20  # focus shows the text, as hover does
         snapshot = page.locator(".bar").first.aria_snapshot()
         assert text in snapshot  # the text is in the accessibility tree, not only a tooltip
         assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"

@@ -163,6 +163,7 @@ def banner_at(browser: Any, index: Path, clock: datetime, script: bool = True) -
             "words": banner.locator(".banner-words").inner_text(),
             "sub": banner.locator(".banner-sub").inner_text(),
             "note": note.inner_text() if note.count() else "",
+            "title": page.title(),
         }
     finally:
         context.close()
@@ -176,6 +177,30 @@ def test_three_days_later_the_browser_says_status_unknown(tmp_path: Path, browse
     assert seen["words"] == "Status unknown: no check for 3 days"
     assert seen["sub"] == "Last checked 3 days ago"
     assert seen["note"].startswith("Heads up: no check for 3 days.")
+    assert seen["title"] == "Stale · All systems operational · Solo"  # a background tab says it
+
+
+@pytest.mark.browser
+def test_the_title_says_stale_once_however_often_the_script_looks(
+    tmp_path: Path, browser: Any
+) -> None:
+    index = build(repo(tmp_path)) / "index.html"
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.route(
+            "**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort()
+        )
+        page.clock.install(time=BUILT + timedelta(minutes=20))
+        page.goto(index.resolve().as_uri(), wait_until="load")
+        assert page.title() == "All systems operational · Solo"  # 21 min old: still fresh
+        page.clock.run_for(20 * 60 * 1000)  # the script looks every 30 s: 40 times
+        assert page.title() == "Stale · All systems operational · Solo"
+        assert (
+            page.locator(".banner-words").inner_text() == "Status unknown: no check for 41 minutes"
+        )
+    finally:
+        context.close()
 
 
 @pytest.mark.browser
@@ -187,6 +212,7 @@ def test_minutes_later_the_browser_says_how_long_ago(tmp_path: Path, browser: An
         "words": "All Systems Operational",
         "sub": "Last checked 3 minutes ago",
         "note": "",
+        "title": "All systems operational · Solo",
     }
 
 
@@ -196,6 +222,7 @@ def test_without_javascript_the_absolute_time_stays_true(tmp_path: Path, browser
     seen = banner_at(browser, index, BUILT + timedelta(days=3), script=False)
     assert seen["sub"] == "Last checked Nov 23, 11:59 UTC"
     assert "ago" not in seen["sub"]
+    assert seen["title"] == "All systems operational · Solo"  # the build's, as built
 
 
 @pytest.mark.browser

@@ -130,6 +130,7 @@ def test_every_file_of_the_site_is_identical_after_compaction(tmp_path: Path) ->
     ]
     assert history(config) == before
     assert files(tmp_path / "after") == files(tmp_path / "before")
+    assert {"feed.atom", "feeds/api.atom", "feeds/db.atom"} <= set(files(tmp_path / "after"))
     assert before.latest["old"].time == NOW - timedelta(days=10, minutes=0)
 
 
