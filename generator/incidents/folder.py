@@ -10,6 +10,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from .. import safefiles, store
 from ..config.checks import did_you_mean
@@ -17,7 +18,7 @@ from ..config.read import Config
 from ..errors import IncidentError, Problem, display_path
 from ..status import Window, inside
 from ..text import slugify
-from ..times import readable_utc
+from ..times import when
 from .model import Incident, Update
 from .text import render
 from .validate import read
@@ -148,7 +149,9 @@ def new(
     names = ", ".join(config.monitor(m).name for m in monitors) or "our services"
     if window:
         start, end = (t.astimezone(UTC) for t in window)
-        text = f"Maintenance of {names} from {readable_utc(start)} to {readable_utc(end)}."
+        # the window's times as the pages write them, in the site's zone
+        zone = ZoneInfo(config.site.timezone)
+        text = f"Maintenance of {names} from {when(start, zone, now)} to {when(end, zone, now)}."
         fields = dict(type="maintenance", start=start, end=end)
         first = Update(now, "scheduled", text)
         day = start.date()

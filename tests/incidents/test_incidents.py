@@ -550,7 +550,7 @@ def test_new_maintenance_is_named_for_its_start(config: Config) -> None:
     assert (incident.type, incident.start, incident.end) == ("maintenance", *window)
     assert (
         incident.updates[0].text
-        == "Maintenance of Database from 2026-12-01 02:00 UTC to 2026-12-01 03:30 UTC."
+        == "Maintenance of Database from Dec 1, 02:00 UTC to Dec 1, 03:30 UTC."
     )
 
 
