@@ -15,6 +15,7 @@ import click
 
 from . import __version__
 from .config.read import Config, Masker, load_config, resolve_secrets
+from .config.secrets import with_channels
 from .errors import (
     Annotations,
     ConfigError,
@@ -105,9 +106,10 @@ def _masker(ctx: click.Context) -> Masker:
     names = {n for m in config.monitors for n in m.secret_names if n in os.environ}
     usable = [m for m in config.monitors if set(m.secret_names) <= names]
     try:
-        return resolve_secrets(usable, config.path)[1]
+        masker = resolve_secrets(usable, config.path)[1]
     except ConfigError:  # a value the probe would refuse: mask it as it stands
-        return Masker(os.environ[n] for n in names)
+        masker = Masker(os.environ[n] for n in names)
+    return with_channels(masker, config.notify)  # notification URLs are secrets too
 
 
 def _set_verbosity(ctx: click.Context, _param: click.Parameter, value: int) -> int:
@@ -249,7 +251,17 @@ def check(config_path: Path) -> None:
     from .commands.check import valid_text
 
     config = _load(config_path)
-    count = run_check(config)
+    problems = []
+    if config.notify:  # each channel URL judged by apprise; nothing is sent
+        from .commands.notify import check_channels
+
+        problems = check_channels(config)
+    try:
+        count = run_check(config)
+    except UpwatchError as exc:
+        raise UpwatchError(problems + exc.problems) from None
+    if problems:
+        raise UpwatchError(problems)
     click.echo(valid_text(config_path, len(config.monitors), count))
 
 
@@ -289,6 +301,24 @@ def incident_new(
     window = command.maintenance_window(maintenance, start, end)
     path = command.new(_load(config_path), title, _now(now), monitors, severity, window)
     click.echo(str(path))
+
+
+@main.command()
+@config_option
+@click.option(
+    "--since",
+    default=None,
+    metavar="REV",
+    help="Tell of incident changes from this commit to HEAD (default: only retries and windows).",
+)
+@now_option
+@verbosity_options
+def notify(config_path: Path, since: str | None, now: datetime | None) -> None:
+    """Send notifications for incident changes since REV, each once per channel."""
+    from .commands.notify import notify as run_notify
+
+    lines = run_notify(_load(config_path), since, _now(now)).summary_lines()
+    click.echo(lines[-1])
 
 
 @main.command()

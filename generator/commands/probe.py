@@ -11,14 +11,18 @@ import logging
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from .. import incidents, store
 from ..config.read import Config
-from ..errors import display_path
+from ..errors import UpwatchError, display_path
 from ..probe import engine as probing
 from .init import EXAMPLE_MARKER, marker_line
+
+if TYPE_CHECKING:  # notify (and apprise, git, markdown) is loaded only by runs with channels
+    from .notify import NotifyRun
 
 log = logging.getLogger("upwatch")
 # A job summary holds at most 1 MiB: above this many monitors it lists only those not up.
@@ -34,12 +38,15 @@ class ProbeRun:
     samples: list[store.Sample]
     changes: list[incidents.Change]
     skipped: tuple[str, ...] = ()  # why nothing was probed (the shipped example config)
+    notified: NotifyRun | None = None  # what --push told the notification channels
 
     def summary_lines(self) -> list[str]:
         """The run in a few lines for people; the last one sums it up."""
         if self.skipped:
             return list(self.skipped)
-        return probing.summary_lines(self.samples, self.changes)
+        told = self.notified.summary_lines()[-1:] if self.notified else []
+        lines = probing.summary_lines(self.samples, self.changes)
+        return [*lines[:-1], *told, lines[-1]] if lines else told
 
 
 def probe(
@@ -65,10 +72,29 @@ def probe(
     monitors = probing.select(config, only, shard)
     samples = probing.run(config, monitors, now, location or default_location())
     ids = [m.id for m in monitors]
-    changes = record(config, samples, now, ids, commit=commit or push, push=push)
+    changes, since = record_landed(config, samples, now, ids, commit=commit or push, push=push)
     run = ProbeRun(samples, changes)
     github_file("GITHUB_STEP_SUMMARY", step_summary(run))
+    if config.notify:
+        run = replace(run, notified=tell(config, changes, since, now))
     return run
+
+
+def tell(
+    config: Config, changes: list[incidents.Change], since: str | None, now: datetime
+) -> NotifyRun | None:
+    """Notify of what this run's landed commit decided; without a push, only say what it would."""
+    from .notify import notify, would_send
+
+    if since is None:
+        for line in would_send(config, changes, now):
+            log.debug("%s", line)
+        return None
+    try:
+        return notify(config, since, now)
+    except UpwatchError as exc:  # a notifier never fails the probe: the next run tries again
+        log.warning("notify: %s", exc.format_message())
+        return None
 
 
 def step_summary(run: ProbeRun) -> str:
@@ -132,6 +158,18 @@ def record(
     push: bool = False,
 ) -> list[incidents.Change]:
     """Append the samples and update the incidents; with commit, as one commit (pushed if asked)."""
+    return record_landed(config, samples, now, monitor_ids, commit, push)[0]
+
+
+def record_landed(
+    config: Config,
+    samples: list[store.Sample],
+    now: datetime,
+    monitor_ids: Sequence[str],
+    commit: bool = False,
+    push: bool = False,
+) -> tuple[list[incidents.Change], str | None]:
+    """`record`, and with push the commit the run's own commit landed on (None without push)."""
     ids = list(monitor_ids)
 
     def apply() -> list[incidents.Change]:
@@ -141,7 +179,8 @@ def record(
         return incidents.update(config, now, ids)
 
     if not commit:
-        return apply()
+        return apply(), None
     from .. import publish  # git is only loaded by runs that commit
 
-    return publish.record(config, samples, apply, push=push)
+    landed = publish.record_landed(config, samples, apply, push=push)
+    return landed.changes, landed.since if push else None

@@ -335,3 +335,42 @@ def read_headers(c: Checker, value: Any, key: str, line: int) -> tuple[tuple[str
             continue
         headers.append((name, str(text)))
     return tuple(headers)
+
+
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def notify_url(value: Any) -> str | None:
+    """An apprise URL (`scheme://...`) or a `${NAME}` holding one; apprise judges the rest."""
+    if not isinstance(value, str):
+        return f"must be text, not {kind(value)}"
+    if SECRET_RE.match(value) or SCHEME_RE.match(value):
+        return None if value.strip() == value and " " not in value else "must not hold spaces"
+    return "must be an apprise URL such as json://host/path, or a ${NAME} that holds one"
+
+
+def channel_name(value: Any) -> str | None:
+    """A channel's name: one word, since the sent log and the job summary key by it."""
+    if isinstance(value, str) and NAME_RE.match(value):
+        return None
+    return "must be one word of letters, digits, '.', '_' or '-' (64 characters at most)"
+
+
+def read_choices(choices: Iterable[str] = ()) -> Reader:
+    """A list of words (a single word too), each one of choices when choices are given."""
+    known = tuple(choices)
+
+    def read(c: Checker, value: Any, key: str, line: int) -> tuple[str, ...]:
+        items = value if isinstance(value, list) else [value]
+        found: list[str] = []
+        for item in items:
+            if not isinstance(item, str) or not item:
+                c.add(line, key, f"must be a list of words, not {kind(item)}")
+            elif known and item not in known:
+                tip = did_you_mean(item, known)
+                c.add(line, key, f"must be among {', '.join(known)}, not {item!r}{tip}")
+            elif item not in found:
+                found.append(item)
+        return tuple(found)
+
+    return read

@@ -11,13 +11,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .schema import Defaults, Monitor, Option, Publish, Site, options
+from .schema import Defaults, Monitor, Notify, Option, Publish, Site, options
 
 SECTIONS: dict[str, type] = {  # the README heading (a status.yml key) -> what it holds
     "site": Site,
     "defaults": Defaults,
     "monitors": Monitor,
     "publish": Publish,
+    "notify": Notify,
 }
 HEAD = ["| key | default | meaning |", "| --- | --- | --- |"]
 START, END = "## Configuration", "## Incidents by hand"

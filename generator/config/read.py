@@ -17,7 +17,18 @@ from typing import Any, TypeVar
 from ..errors import ConfigError, Problem, display_path
 from . import checks as ck
 from .checks import Checker
-from .schema import Config, Defaults, Expect, Monitor, Option, Publish, Site, keys, options
+from .schema import (
+    Config,
+    Defaults,
+    Expect,
+    Monitor,
+    Notify,
+    Option,
+    Publish,
+    Site,
+    keys,
+    options,
+)
 from .secrets import Masker, resolve_secrets, secret_problems, unset_warnings
 from .yamlfile import LineDict, LineList, parse_yaml
 
@@ -27,6 +38,7 @@ __all__ = [
     "Expect",
     "Masker",
     "Monitor",
+    "Notify",
     "Publish",
     "Site",
     "load_config",
@@ -136,6 +148,37 @@ def _key_lines(data: LineDict) -> dict[str, int]:
     return lines
 
 
+def _read_notify(c: Checker, raw: LineDict, monitor_ids: list[str]) -> tuple[Notify, ...]:
+    """The `notify` list: each channel's keys, its monitors among the configured ones."""
+    items = raw.get("notify")
+    if items is None:
+        return ()
+    if not isinstance(items, LineList):
+        c.add(raw.key_lines["notify"], "notify", f"must be a list, not {ck.kind(items)}")
+        return ()
+    channels: list[Notify] = []
+    names: dict[str, int] = {}
+    for index, (item, line) in enumerate(zip(items, items.item_lines, strict=True)):
+        key = f"notify[{index}]"
+        if not isinstance(item, LineDict):
+            c.add(line, key, f"must be a mapping with at least url, not {ck.kind(item)}")
+            continue
+        data = c.mapping(item, key, line, keys(Notify))
+        values = _read_options(c, data, key, options(Notify), line)
+        for monitor_id in values["monitors"]:
+            if monitor_id not in monitor_ids:
+                tip = ck.did_you_mean(monitor_id, monitor_ids)
+                c.add(data.key_lines["monitors"], f"{key}.monitors", f"no monitor {monitor_id!r}{tip}")
+        url_line = data.key_lines.get("url", line)  # where a check of the URL points
+        channel = Notify(**values, line=url_line, index=index)
+        if channel.label in names:
+            message = f"two channels named {channel.label!r} (first on line {names[channel.label]})"
+            c.add(data.key_lines.get("name", line), f"{key}.name", message)
+        names.setdefault(channel.label, line)
+        channels.append(channel)
+    return tuple(channels)
+
+
 def validate(
     raw: Any, where: str, environ: Mapping[str, str] | None = None
 ) -> tuple[Config | None, list[Problem]]:
@@ -177,10 +220,16 @@ def validate(
         seen[monitor.id] = item_line
         monitors.append(monitor)
         c.problems += secret_problems(monitor, where, environ or {}, required=False)
+    channels = _read_notify(c, raw, [m.id for m in monitors])
     if c.problems:
         return None, c.problems
     config = Config(
-        path=Path(where), site=site, defaults=defaults, monitors=tuple(monitors), publish=publish
+        path=Path(where),
+        site=site,
+        defaults=defaults,
+        monitors=tuple(monitors),
+        publish=publish,
+        notify=channels,
     )
     return config, []
 

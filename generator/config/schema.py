@@ -288,6 +288,60 @@ class Publish:
     )
 
 
+NOTIFY_EVENTS = ("opened", "updated", "resolved", "maintenance")
+
+
+@dataclass(frozen=True)
+class Notify:
+    """One notification channel: an apprise URL and what it is told."""
+
+    url: str = field(
+        default="",
+        metadata=option(
+            "an apprise URL (Slack, Discord, e-mail, JSON webhook, ...), normally a `${SECRET}`",
+            ck.notify_url,
+            required=True,
+        ),
+    )
+    events: tuple[str, ...] = field(
+        default=NOTIFY_EVENTS,
+        metadata=option(
+            "any of `opened`, `updated`, `resolved`, `maintenance`",
+            read=ck.read_choices(NOTIFY_EVENTS),
+            shown="all four",
+        ),
+    )
+    monitors: tuple[str, ...] = field(
+        default=(),
+        metadata=option(
+            "monitor ids whose incidents it is told of",
+            read=ck.read_choices(),
+            shown="every monitor (and general notices)",
+        ),
+    )
+    min_severity: str = field(
+        default="minor",
+        metadata=option(
+            "incidents below this severity are not sent: `minor`, `major` or `critical`",
+            ck.one_of(*SEVERITIES),
+        ),
+    )
+    name: str = field(
+        default="",
+        metadata=option(
+            "how logs, the job summary and data/notified.log name it", ck.channel_name,
+            shown="`notify-N`",
+        ),
+    )
+    line: int = field(default=0, compare=False, repr=False)  # where status.yml defines it
+    index: int = field(default=0, compare=False, repr=False)  # its place in the list
+
+    @property
+    def label(self) -> str:
+        """The channel's name in logs and in the sent log: its `name`, else `notify-N`."""
+        return self.name or f"notify-{self.index + 1}"
+
+
 @dataclass(frozen=True)
 class Config:
     path: Path
@@ -295,6 +349,9 @@ class Config:
     defaults: Defaults = field(metadata=option("what every monitor takes unless it overrides"))
     monitors: tuple[Monitor, ...] = field(metadata=option("the endpoints to check"))
     publish: Publish = field(default_factory=Publish, metadata=option("the probe's commits"))
+    notify: tuple[Notify, ...] = field(
+        default=(), metadata=option("where incident notifications go")
+    )
 
     @property
     def root(self) -> Path:

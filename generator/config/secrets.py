@@ -26,7 +26,7 @@ from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlsplit
 from ..errors import ConfigError, Problem, display_path
 from . import checks as ck
 from .checks import MASK, MIN_SECRET, SECRET_RE, Use
-from .schema import Monitor
+from .schema import Monitor, Notify
 
 QUERY_SAFE = "/?:@"  # RFC 3986 allows these in a query and no form parser splits on them
 
@@ -166,6 +166,67 @@ def _masked_values(
         if monitor.secret_names:
             values += _basic_credentials(filled.url)
     return values
+
+
+# --- notification channels: their URLs hold tokens, so the URL is a secret as a whole ---
+
+
+def channel_url(channel: Notify, env: Mapping[str, str] | None = None) -> str | None:
+    """A channel's apprise URL with its `${NAME}`s filled in as written; None when one is unset."""
+    env = os.environ if env is None else env
+    names = [m.group(1) for m in SECRET_RE.finditer(channel.url)]
+    if any(name not in env for name in names):
+        return None
+    return SECRET_RE.sub(lambda m: env[m.group(1)], channel.url)
+
+
+def channel_problems(
+    channels: Iterable[Notify], where: str, env: Mapping[str, str] | None = None
+) -> tuple[list[Problem], list[Problem]]:
+    """(errors, warnings) of the channels' `${NAME}`s: too short to mask, or unset here."""
+    env = os.environ if env is None else env
+    errors, warnings = [], []
+    for channel in channels:
+        key = f"notify[{channel.index}].url"
+        for name in dict.fromkeys(m.group(1) for m in SECRET_RE.finditer(channel.url)):
+            if name not in env:
+                message = f"{key}: environment variable {name} is not set here; notify needs it"
+                warnings.append(Problem(where, channel.line or None, message))
+            elif len(env[name]) < MIN_SECRET:
+                message = f"{key}: the value of ${{{name}}} is shorter than {MIN_SECRET} characters"
+                errors.append(Problem(where, channel.line or None, message))
+    return errors, warnings
+
+
+def channel_secrets(channels: Iterable[Notify], env: Mapping[str, str] | None = None) -> list[str]:
+    """What to mask of each channel URL: all of it, all after the scheme, and its token parts.
+
+    The host alone is left readable (hooks.slack.com is no secret); its path, query, user and
+    password are the token in every apprise URL scheme."""
+    values = []
+    for channel in channels:
+        url = channel_url(channel, env)
+        if not url:
+            continue
+        rest = url.split("://", 1)[-1]
+        values += [url, rest]
+        try:
+            parts = urlsplit(url)
+            pieces = [parts.username, parts.password, parts.path.strip("/"), parts.query]
+        except ValueError:
+            continue
+        pieces += [seg for seg in parts.path.split("/") if len(seg) >= 12]
+        pieces += [v for _, v in parse_qsl(parts.query)]
+        values += [p for p in pieces if p and len(p) >= MIN_SECRET]
+    return values
+
+
+def with_channels(
+    masker: Masker, channels: Iterable[Notify], env: Mapping[str, str] | None = None
+) -> Masker:
+    """The masker, also hiding the notification channels' URLs."""
+    values = channel_secrets(channels, env)
+    return Masker([*masker.secrets, *values]) if values else masker
 
 
 def _url_pieces(value: str) -> list[str]:

@@ -1,7 +1,8 @@
 """Record a probe run in git: one commit per run, pushed with fetch, re-apply and retry.
 
 Takes a run's samples and its apply step; gives one commit (pushed when asked) and the
-incident changes. commit (record, push), locks (stale git locks), message (commit message).
+incident changes. commit (record, push), locks (stale git locks), message (commit message),
+land (for notify: the incident files a range of commits changed; landing the sent log).
 
 A refused push is never force-pushed and never rebased textually. The run moves onto the
 fetched branch and applies its result again: its samples are appended to the fetched day
@@ -17,7 +18,18 @@ a killed git run left is removed when it is older than this run and no git proce
 in the repository; otherwise the run stops with one line naming it.
 """
 
-from .commit import publishable, record
+from .commit import Landed, publishable, record, record_landed
+from .land import FileChange, Range, incident_changes, land
 from .message import commit_message
 
-__all__ = ["commit_message", "publishable", "record"]
+__all__ = [
+    "FileChange",
+    "Landed",
+    "Range",
+    "commit_message",
+    "incident_changes",
+    "land",
+    "publishable",
+    "record",
+    "record_landed",
+]

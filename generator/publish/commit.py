@@ -15,11 +15,14 @@ import re
 import stat
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import git
 
 from ..config.read import Config, Masker, resolve_secrets
+from ..config.secrets import with_channels
 from ..errors import ConfigError, Problem, PublishError
 from ..incidents import Change, patch, read, render
 from ..store import Sample
@@ -38,21 +41,40 @@ PUSH_DEADLINE = 60.0
 CREDENTIALS_RE = re.compile(r"(://)[^/@\s]+@")
 Apply = Callable[[], list[Change]]
 Snapshot = dict[Path, str]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Landed:
+    """What a recorded run changed, and the commit its own commit sits on (where notify
+    starts reading its decisions), or the tip it left unchanged when it made none."""
+
+    changes: list[Change]
+    since: str
 
 
 def record(config: Config, samples: list[Sample], apply: Apply, push: bool) -> list[Change]:
     """Apply the run, commit what it changed, and push it when asked; return the changes."""
+    return record_landed(config, samples, apply, push).changes
+
+
+def record_landed(config: Config, samples: list[Sample], apply: Apply, push: bool) -> Landed:
+    """`record`, also saying where the run's commit landed."""
     repo = _open_repo(config.root)
     branch = _branch(repo)
     upstream = _upstream(repo, branch) if push else None
     masker = _masker(config)
     try:
         base = repo.head.commit.hexsha if upstream else ""
-        changes = _apply_and_commit(repo, config, samples, apply, masker)
-        if upstream is None:
-            return changes
-        again = functools.partial(_apply_and_commit, repo, config, samples, apply, masker)
-        return _push(repo, upstream, base, changes, again)
+        done = _apply_and_commit(repo, config, samples, apply, masker)
+        if upstream is not None:
+            again = functools.partial(_apply_and_commit, repo, config, samples, apply, masker)
+            done = _push(repo, upstream, base, done, again)
+        changes, committed = done
+        head = repo.head.commit
+        return Landed(
+            changes, head.parents[0].hexsha if committed and head.parents else head.hexsha
+        )
     except git.GitCommandError as exc:
         verb = exc.command[1] if len(exc.command) > 1 else "git"
         raise PublishError(
@@ -100,9 +122,10 @@ def _upstream(repo: git.Repo, branch: git.Head) -> tuple[str, str]:
 def _masker(config: Config) -> Masker:
     """Secrets of this config's monitors, so none reaches a commit message."""
     try:
-        return resolve_secrets(config.monitors, config.path)[1]
+        masker = resolve_secrets(config.monitors, config.path)[1]
     except ConfigError:
-        return Masker()
+        masker = Masker()
+    return with_channels(masker, config.notify)
 
 
 # --- one commit --------------------------------------------------------------------
@@ -110,8 +133,9 @@ def _masker(config: Config) -> Masker:
 
 def _apply_and_commit(
     repo: git.Repo, config: Config, samples: list[Sample], apply: Apply, masker: Masker
-) -> list[Change]:
-    """Run apply(), then commit the data and incident files the probe wrote, this run or a killed one."""
+) -> tuple[list[Change], bool]:
+    """Run apply(), then commit the data and incident files the probe wrote, this run or a
+    killed one; say whether it made a commit."""
     before = _snapshot(config)
     changes = apply()
     top = Path(repo.working_tree_dir or ".").resolve()
@@ -126,7 +150,7 @@ def _apply_and_commit(
         log.warning("committing what an earlier run left uncommitted: %s", ", ".join(earlier))
     if not names:
         log.info("nothing changed: no commit")
-        return changes
+        return changes, False
     repo.git.add("--", *names)
     message = masker(commit_message(samples, changes, masker, earlier))
     author = config.publish.author
@@ -135,7 +159,7 @@ def _apply_and_commit(
     # With paths, git commits only those paths: what a person staged stays staged.
     repo.git.commit("--no-verify", "-q", f"--author={author}", "-m", message, "--", *names, env=env)
     log.info("committed %s: %s", repo.head.commit.hexsha[:7], message.splitlines()[0])
-    return changes
+    return changes, True
 
 
 def _name(path: Path, top: Path) -> str:
@@ -250,8 +274,8 @@ def _probe_resolved(committed: str, text: str, path: Path) -> bool:
 
 
 def _push(
-    repo: git.Repo, upstream: tuple[str, str], base: str, changes: list[Change], again: Apply
-) -> list[Change]:
+    repo: git.Repo, upstream: tuple[str, str], base: str, changes: T, again: Callable[[], T]
+) -> T:
     """Push; when refused because the branch moved, re-apply on the fetched tip and retry."""
     remote, name = upstream
     deadline = time.monotonic() + PUSH_DEADLINE

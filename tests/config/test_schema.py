@@ -69,7 +69,7 @@ def test_keys_with_the_same_default_and_meaning_share_a_row() -> None:
 
 
 def test_the_top_level_and_section_keys_come_from_the_schema() -> None:
-    assert keys(Config) == ["site", "defaults", "monitors", "publish"]
+    assert keys(Config) == ["site", "defaults", "monitors", "publish", "notify"]
     assert keys(Expect) == ["status", "contains", "not_contains", "json"]
     assert set(docs.SECTIONS) == set(keys(Config))
 
