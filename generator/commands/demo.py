@@ -13,6 +13,7 @@ import http.server
 import logging
 import random
 import shutil
+import signal
 import tempfile
 import threading
 import time
@@ -234,22 +235,50 @@ def add_story(config: Config) -> None:
 def run(out: Path | None, serve: bool, port: int) -> Path:
     """Build the demo site into out (default: a temporary folder), then serve it unless told not to.
 
-    The working folder (demo status.yml, data, incidents) is removed on the way out, Ctrl-C
-    included; it stays only when it holds the one copy of a site nobody serves (--no-serve
-    without --out).
+    The working folder (demo status.yml, data, incidents) is removed on the way out, Ctrl-C,
+    SIGTERM and SIGHUP included; it stays only when it holds the one copy of a finished site
+    nobody serves (--no-serve without --out).
     """
     folder = Path(tempfile.mkdtemp(prefix="upwatch-demo-"))
-    keep = out is None and not serve
+    keep = False
     target = out or folder / "site"
     try:
-        server = site.start_server(target, port) if serve else None  # a busy port stops first
-        config = make_site(folder, target)
-        if server is not None:
-            serve_site(config, target, server)
+        with exit_on_signals():
+            server = site.start_server(target, port) if serve else None  # a busy port stops first
+            config = make_site(folder, target)
+            keep = out is None and not serve
+            if server is not None:
+                serve_site(config, target, server)
     finally:
         if not keep:
             shutil.rmtree(folder, ignore_errors=True)
     return target
+
+
+class Terminated(SystemExit):
+    """A SIGTERM or SIGHUP, raised where the program is, so that every `finally` runs."""
+
+
+@contextmanager
+def exit_on_signals() -> Iterator[None]:
+    """SIGTERM and SIGHUP end the program as Ctrl-C does, cleanups run (exit status 128 + n).
+
+    Python's default for them is to die at once, leaving the temporary folder behind.
+    """
+
+    def stop(signum: int, frame: object) -> None:
+        raise Terminated(128 + signum)
+
+    wanted = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers (a library caller's worker thread)
+        return
+    before = {number: signal.signal(number, stop) for number in wanted}
+    try:
+        yield
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, handler)
 
 
 def make_site(folder: Path, target: Path) -> Config:
@@ -283,6 +312,9 @@ def serve_site(config: Config, target: Path, server: http.server.ThreadingHTTPSe
                 time.sleep(3600)
     except KeyboardInterrupt:
         log.info("stopped")
+    except Terminated:
+        log.info("stopped")
+        raise  # the exit status says a signal ended it
     finally:
         server.shutdown()
         server.server_close()

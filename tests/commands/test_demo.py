@@ -13,6 +13,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 
 def test_demo_builds_a_complete_site(tmp_path: Path) -> None:
     out = tmp_path / "site"
@@ -119,6 +121,58 @@ def test_demo_interrupted_while_serving_removes_its_folder(tmp_path: Path) -> No
             process.wait()
     assert leftovers(tmp_path) == []
     assert len(re.findall(r"built \d+ pages", stderr)) == 1, stderr  # serve mode builds once
+    assert "Traceback" not in stderr
+
+
+def start_demo(tmp: Path, *args: str) -> subprocess.Popen[str]:
+    """The real `upwatch demo` running in the background, its temporary folders under tmp."""
+    return subprocess.Popen(
+        [sys.executable, "-c", "from generator.cli import main; main()", "demo", *args],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        cwd=tmp,
+        env={**os.environ, "TMPDIR": str(tmp)},
+    )
+
+
+def stop(process: subprocess.Popen[str], number: signal.Signals) -> str:
+    """Send a signal, wait for the process to end; its stderr."""
+    try:
+        process.send_signal(number)
+        _, stderr = process.communicate(timeout=30)
+        return stderr
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+@pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGHUP])
+def test_demo_terminated_while_serving_removes_its_folder(
+    tmp_path: Path, number: signal.Signals
+) -> None:
+    port = free_port()
+    process = start_demo(tmp_path, "--port", str(port))
+    assert "DEMO: Acme Status" in wait_for_page(f"http://127.0.0.1:{port}/", process)
+    assert len(leftovers(tmp_path)) == 1
+    stderr = stop(process, number)
+    assert leftovers(tmp_path) == []
+    assert process.returncode == 128 + number  # ended by the signal, as a shell reports it
+    assert "stopped" in stderr and "Traceback" not in stderr
+
+
+def test_demo_terminated_while_building_removes_its_folder(tmp_path: Path) -> None:
+    """SIGTERM once the demo has written its config, while it fills 90 days of samples."""
+    process = start_demo(tmp_path, "--no-serve")  # a finished run would keep its folder
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob("upwatch-demo-*/status.yml")):
+        assert process.poll() is None, process.stderr.read() if process.stderr else ""
+        assert time.monotonic() < deadline, "the demo wrote no status.yml"
+        time.sleep(0.01)
+    stderr = stop(process, signal.SIGTERM)
+    assert process.returncode == 128 + signal.SIGTERM, stderr
+    assert leftovers(tmp_path) == []
     assert "Traceback" not in stderr
 
 
