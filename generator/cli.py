@@ -303,6 +303,32 @@ def incident_new(
     click.echo(str(path))
 
 
+@main.group("import")
+@verbosity_options
+def import_group() -> None:
+    """Move from another status page tool, history included."""
+
+
+@import_group.command("upptime")
+@click.argument("src", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@config_option
+@click.option(
+    "--issues",
+    "issues_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Status issues exported with `gh issue list ... --json ...` (see README).",
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing status.yml.")
+@verbosity_options
+def import_upptime(src: Path, config_path: Path, issues_path: Path | None, force: bool) -> None:
+    """Write status.yml, history and incidents from a clone of an Upptime repository."""
+    from .commands.import_upptime import import_upptime as run_import
+
+    for line in run_import(src, config_path, issues_path, force):
+        click.echo(line)
+
+
 @main.command()
 @config_option
 @click.option(

@@ -1,0 +1,234 @@
+"""Imported history: another tool's record of status changes, shown where upwatch has no samples.
+
+Tools such as Upptime kept a sequence of status changes, not 5-minute samples. An importer
+writes that record as spans in data/imported/<tool>.csv, one row per recorded check:
+
+    monitor,location,start,end,status,ms,code
+    api,upptime,2026-03-01T10:05:12Z,2026-03-02T00:00:41Z,up,182,200
+
+The status holds from `start` (the recorded check) to `end` (the next record, or the last
+thing the tool recorded). No sample is made up: a build turns the spans into day tallies in
+5-minute slot units (a slot counts with the status in force at its start, so a whole day up
+is 288 up), and only for days where upwatch has neither a raw day file nor a rollup row.
+Real samples take over from the first day upwatch recorded, and compaction, which touches
+only those days, changes none of the imported figures. `ms` is the response time the tool
+recorded at that check (counted on the day of `start`); empty when it measured none.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from ..errors import Problem, display_path
+from ..times import format_time, parse_time
+from .days import write_atomic
+from .tally import DayStats, DayTable, Windows, percentile
+
+log = logging.getLogger(__name__)
+
+IMPORTED_DIR = "imported"
+COLUMNS = ("monitor", "location", "start", "end", "status", "ms", "code")
+STATUSES = ("up", "degraded", "down")
+SLOT = 300  # seconds: one probe interval
+SLOTS_PER_DAY = 86400 // SLOT
+EPOCH = date(1970, 1, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """One recorded check: its status holds from start to end (UTC)."""
+
+    monitor: str
+    location: str
+    start: datetime
+    end: datetime
+    status: str
+    ms: int | None = None
+    code: int | None = None
+
+
+def imported_dir(data_dir: Path) -> Path:
+    return data_dir / IMPORTED_DIR
+
+
+def write_spans(path: Path, spans: Iterable[Span]) -> None:
+    """Write spans sorted by monitor and start, atomically (the same spans give the same bytes)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for s in sorted(spans, key=lambda s: (s.monitor, s.start, s.end)):
+        writer.writerow(
+            [
+                s.monitor,
+                s.location,
+                format_time(s.start),
+                format_time(s.end),
+                s.status,
+                "" if s.ms is None else s.ms,
+                "" if s.code is None else s.code,
+            ]
+        )
+    write_atomic(path, out.getvalue())
+
+
+def read_spans(data_dir: Path, problems: list[Problem] | None = None) -> list[Span]:
+    """Every good span of data/imported/*.csv; bad lines go to problems (or the log)."""
+    folder = imported_dir(data_dir)
+    if not folder.is_dir():
+        return []
+    spans: list[Span] = []
+    for path in sorted(folder.glob("*.csv")):
+        if path.is_file() and not path.is_symlink():
+            spans += _read_file(path, problems)
+    return spans
+
+
+def _read_file(path: Path, problems: list[Problem] | None) -> list[Span]:
+    """One imported file's spans."""
+    found: list[Problem] = []
+    spans = []
+    with path.open(encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        missing = [c for c in COLUMNS if c not in (reader.fieldnames or ())]
+        if missing:
+            found.append(Problem(display_path(path), 1, f"missing columns: {', '.join(missing)}"))
+        else:
+            for row in reader:
+                try:
+                    spans.append(_span(row))
+                except (ValueError, TypeError) as exc:
+                    found.append(Problem(display_path(path), reader.line_num, f"{exc}; skipped"))
+    if problems is None:
+        for problem in found:
+            log.warning("%s:%s: %s", problem.path, problem.line, problem.message)
+    else:
+        problems += found
+    return spans
+
+
+def _span(row: Mapping[str, str]) -> Span:
+    """A checked span from one csv row."""
+    start, end = parse_time(row["start"]), parse_time(row["end"])
+    if end < start:
+        raise ValueError("end: before start")
+    if row["status"] not in STATUSES:
+        raise ValueError(f"status: {row['status']!r} is not up, degraded or down")
+    if not row["monitor"]:
+        raise ValueError("monitor: empty")
+    ms, code = (int(row[k]) if row[k] else None for k in ("ms", "code"))
+    return Span(row["monitor"], row["location"], start, end, row["status"], ms, code)
+
+
+# --- day tallies ---
+
+
+def add_imported(
+    data_dir: Path,
+    table: DayTable,
+    raw_days: Iterable[date],
+    first: date,
+    last: date,
+    windows: Windows,
+) -> None:
+    """Fill the days first..last that upwatch recorded nothing for from the imported spans."""
+    spans = read_spans(data_dir)
+    if not spans:
+        return
+    taken = set(raw_days) | {d for days in table.values() for d in days}
+    by_monitor: dict[str, list[Span]] = {}
+    for span in spans:
+        by_monitor.setdefault(span.monitor, []).append(span)
+    for monitor, mine in sorted(by_monitor.items()):
+        for day, stats in imported_days(mine, windows.get(monitor, ()), first, last).items():
+            if day not in taken:
+                table.setdefault(monitor, {})[day] = stats
+    for monitor in table:
+        table[monitor] = dict(sorted(table[monitor].items()))
+
+
+def imported_days(
+    spans: Sequence[Span],
+    windows: Sequence[tuple[datetime, datetime]],
+    first: date,
+    last: date,
+) -> dict[date, DayStats]:
+    """One monitor's spans as day stats in 5-minute slots, for the days first..last."""
+    lo, hi = _day_index(first) * SLOTS_PER_DAY, (_day_index(last) + 1) * SLOTS_PER_DAY
+    kinds: dict[int, list[int]] = {}  # day index -> up, degraded, down, maintenance
+    ms: dict[int, list[int]] = {}
+    quiet = _merged([(_slot_at(a), _slot_at(b)) for a, b in windows])
+    for span in spans:
+        begin, end = max(_slot_at(span.start), lo), min(_slot_at(span.end), hi)
+        kind = STATUSES.index(span.status)
+        for a, b, in_window in _split(begin, end, quiet):
+            for day, count in _per_day(a, b):
+                kinds.setdefault(day, [0, 0, 0, 0])[3 if in_window else kind] += count
+        day = int(span.start.timestamp()) // 86400
+        if span.ms is not None and lo // SLOTS_PER_DAY <= day < hi // SLOTS_PER_DAY:
+            ms.setdefault(day, []).append(span.ms)
+            kinds.setdefault(day, [0, 0, 0, 0])
+    out = {}
+    for day, counts in sorted(kinds.items()):
+        if any(counts):
+            out[EPOCH + timedelta(days=day)] = _stats(counts, ms.get(day, []))
+    return out
+
+
+def _stats(counts: list[int], ms: list[int]) -> DayStats:
+    """A day's slot counts and recorded response times as the figures the site shows."""
+    up, degraded, down, maintenance = counts
+    if not ms:
+        return DayStats(up, degraded, down, maintenance)
+    ordered = sorted(ms)
+    p50, p95 = percentile(ordered, 50), percentile(ordered, 95)
+    return DayStats(up, degraded, down, maintenance, len(ordered), sum(ordered), p50, p95)
+
+
+def _day_index(day: date) -> int:
+    return (day - EPOCH).days
+
+
+def _slot_at(t: datetime) -> int:
+    """The first slot starting at or after t (slot n starts n x 5 minutes after the epoch)."""
+    seconds = int(t.astimezone(UTC).timestamp())
+    return -(-seconds // SLOT)
+
+
+def _merged(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Slot ranges [a, b) sorted, overlapping ones joined."""
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(r for r in ranges if r[0] < r[1]):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def _split(begin: int, end: int, quiet: list[tuple[int, int]]) -> Iterable[tuple[int, int, bool]]:
+    """[begin, end) cut into parts outside and inside the maintenance ranges."""
+    at = begin
+    for a, b in quiet:
+        if b <= at or a >= end:
+            continue
+        if a > at:
+            yield at, a, False
+        yield max(a, at), min(b, end), True
+        at = min(b, end)
+    if at < end:
+        yield at, end, False
+
+
+def _per_day(a: int, b: int) -> Iterable[tuple[int, int]]:
+    """Slots [a, b) counted per day index."""
+    while a < b:
+        day = a // SLOTS_PER_DAY
+        stop = min(b, (day + 1) * SLOTS_PER_DAY)
+        yield day, stop - a
+        a = stop
