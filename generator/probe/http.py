@@ -64,7 +64,7 @@ async def check_http(
                 await response.aclose()
         request = follow(request, response, masker)
         clock.hop = request.url
-    return down(f"too many redirects ({monitor.max_redirects})", clock.ms)
+    return down("redirect", f"too many redirects ({monitor.max_redirects})", clock.ms)
 
 
 async def judged(

@@ -222,7 +222,7 @@ async def check(
     except Exception as exc:  # the last resort, see above
         trace = "".join(traceback.format_exception(exc))
         log.debug("internal error checking %s:\n%s", monitor.id, masker(trace))
-        result = down(f"internal error: {type(exc).__name__}")
+        result = down("protocol", f"internal error: {type(exc).__name__}")
     return replace(result, detail=masker(result.detail))
 
 
@@ -250,13 +250,15 @@ async def attempt(
                 return await check_tcp(monitor, slots, clock)
             return await check_http(monitor, client, masker, slots, clock)
     except NotFollowed as refused:
-        return down(refused.reason, clock.ms, refused.code)
+        return down("redirect", refused.reason, clock.ms, refused.code)
     except (TimeoutError, httpx.TimeoutException) as exc:
         reason = timed_out(exc, monitor.timeout)
-        return down(after_redirect(clock.hop, reason), round(monitor.timeout * 1000))
+        ms = round(monitor.timeout * 1000)
+        return down("timeout", after_redirect(clock.hop, reason), ms)
     except (httpx.HTTPError, httpx.InvalidURL, OSError, UnicodeError) as exc:
         host = clock.hop.host if clock.hop else endpoint(monitor)[0] or "the host"
-        return down(after_redirect(clock.hop, explain(exc, host)))
+        kind, reason = explain(exc, host)
+        return down(kind, after_redirect(clock.hop, reason))
 
 
 # --- secrets in library logs ------------------------------------------------------------

@@ -1,13 +1,17 @@
 """Verdicts on one probe attempt: judge a response, or explain a failure in a few words.
 
     judge(monitor, response, body, ms, expires, masker) -> Result (up, degraded or down)
-    explain(exc, host) -> "connection refused", "DNS lookup failed for x.invalid", ...
+    explain(exc, host) -> ("connect", "connection refused"), ("dns", "DNS lookup failed ..."), ...
     timed_out(exc, timeout) -> "timeout after 10 s"
     after_redirect(hop, reason) -> "after redirect to http://host/x: connection refused"
 
 Reasons are short and never hold raw bytes from the other end. Values quoted from a body are
 masked before they are shortened, so a cut can never leave part of a secret showing; the
 probe masks the whole reason once more before it goes anywhere.
+
+Every degraded or down Result carries its failure kind (store.samples.FAILURE_KINDS), decided
+here from what failed (the exception's type, the status code, the unmet expectation), never
+read back from the reason's words.
 """
 
 from __future__ import annotations
@@ -34,12 +38,13 @@ from .failures import (
 )
 
 MIN_STATUS, MAX_STATUS = 100, 599  # what RFC 9110 defines; h11 passes any three digits
-FAILURE_REASONS: tuple[tuple[type[Exception], str], ...] = (
-    (NoFinalResponse, "1xx answer without a final response"),
-    (ClosedWithoutResponse, "connection closed without a response"),
-    (BodyCut, "connection closed before the body ended"),
-    (InvalidLocation, "redirect to an invalid URL"),
+FAILURE_REASONS: tuple[tuple[type[Exception], str, str], ...] = (
+    (NoFinalResponse, "protocol", "1xx answer without a final response"),
+    (ClosedWithoutResponse, "protocol", "connection closed without a response"),
+    (BodyCut, "protocol", "connection closed before the body ended"),
+    (InvalidLocation, "redirect", "redirect to an invalid URL"),
 )
+Failure = tuple[str, str]  # (kind, reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,9 +55,12 @@ class Result:
     ms: int | None = None
     code: int | None = None
     detail: str = ""
+    kind: str = ""  # one of FAILURE_KINDS when degraded or down
 
     def sample(self, monitor: str, time: datetime, location: str) -> Sample:
-        return Sample(time, monitor, location, self.status, self.ms, self.code, self.detail)
+        return Sample(
+            time, monitor, location, self.status, self.ms, self.code, self.detail, self.kind
+        )
 
     def __str__(self) -> str:
         parts: list[str] = [self.status]
@@ -63,8 +71,8 @@ class Result:
         return " ".join([*parts, self.detail]).rstrip()
 
 
-def down(detail: str, ms: int | None = None, code: int | None = None) -> Result:
-    return Result("down", ms, code, detail)
+def down(kind: str, detail: str, ms: int | None = None, code: int | None = None) -> Result:
+    return Result("down", ms, code, detail, kind)
 
 
 # --- judging a response ----------------------------------------------------------------
@@ -87,47 +95,55 @@ def judge(
     code = response.status_code
     problem = body_problem(monitor, response, body, masker or Masker(), cut)
     if problem:
-        return down(problem, ms, code)
+        return down(*problem, ms, code)
     notes = []
     if expires is not None:
         days = (expires - datetime.now(UTC)).total_seconds() / 86400
         if days < 0:
-            return down(f"certificate expired on {expires:%Y-%m-%d}", ms, code)
+            return down("cert", f"certificate expired on {expires:%Y-%m-%d}", ms, code)
         if days < monitor.cert_expiry_days:
-            notes.append(f"certificate expires in {_days(days)}")
+            notes.append(("cert", f"certificate expires in {_days(days)}"))
     return timed(monitor, ms, code, notes)
 
 
-def timed(monitor: Monitor, ms: int, code: int | None = None, notes: Iterable[str] = ()) -> Result:
-    """Up, or degraded when slower than degraded_ms or when notes say why."""
+def timed(
+    monitor: Monitor, ms: int, code: int | None = None, notes: Iterable[Failure] = ()
+) -> Result:
+    """Up, or degraded when slower than degraded_ms or when notes say why (the first, its kind)."""
     notes = list(notes)
     if ms > monitor.degraded_ms:
-        notes.append(f"slow: {ms} ms > {monitor.degraded_ms} ms")
+        notes.append(("slow", f"slow: {ms} ms > {monitor.degraded_ms} ms"))
     if notes:
-        return Result("degraded", ms, code, "; ".join(notes))
+        return Result("degraded", ms, code, "; ".join(n for _, n in notes), notes[0][0])
     return Result("up", ms, code)
+
+
+def code_kind(code: int) -> str:
+    """The kind of an unexpected status code: http_5xx, http_4xx, redirect or http_other."""
+    return {5: "http_5xx", 4: "http_4xx", 3: "redirect"}.get(code // 100, "http_other")
 
 
 def body_problem(
     monitor: Monitor, response: httpx.Response, body: bytes, masker: Masker, cut: bool = False
-) -> str | None:
-    """What the status or body fails to meet, or None when every expectation holds."""
+) -> Failure | None:
+    """What the status or body fails to meet (kind, reason), or None when every expectation holds."""
     expect = monitor.expect
     code = response.status_code
     if not MIN_STATUS <= code <= MAX_STATUS:
-        return f"HTTP {code}: not a valid status code"
+        return "http_other", f"HTTP {code}: not a valid status code"
     if not expect.status_ok(code):
-        return f"HTTP {code}"
+        return code_kind(code), f"HTTP {code}"
     if expect.contains is None and expect.not_contains is None and not expect.json:
         return None
     text = _text(response, body)
     if expect.contains is not None and expect.contains not in text:
         where = f" in its first {size_text(len(body))}" if cut else ""
-        return f"body lacks {_short(expect.contains, masker)}{where}"
+        return "content", f"body lacks {_short(expect.contains, masker)}{where}"
     if expect.not_contains is not None and expect.not_contains in text:
-        return f"body contains {_short(expect.not_contains, masker)}"
+        return "content", f"body contains {_short(expect.not_contains, masker)}"
     if expect.json:
-        return json_problem(text, expect.json, masker, size_text(len(body)) if cut else None)
+        problem = json_problem(text, expect.json, masker, size_text(len(body)) if cut else None)
+        return ("content", problem) if problem else None
     return None
 
 
@@ -199,32 +215,32 @@ def _days(days: float) -> str:
 # --- explaining failures -----------------------------------------------------------------
 
 
-def explain(exc: BaseException, host: str) -> str:
-    """A short reason for a failed attempt: never raw bytes from the other end."""
+def explain(exc: BaseException, host: str) -> Failure:
+    """The kind of a failed attempt and a short reason: never raw bytes from the other end."""
     for cause in causes(exc):
-        reason = _os_reason(cause, host)
-        if reason:
-            return reason
-    for kind, reason in FAILURE_REASONS:
-        if isinstance(exc, kind):
-            return reason
+        found = _os_reason(cause, host)
+        if found:
+            return found
+    for exc_type, kind, reason in FAILURE_REASONS:
+        if isinstance(exc, exc_type):
+            return kind, reason
     if isinstance(exc, httpx.RemoteProtocolError):
-        return "not an HTTP response"
+        return "protocol", "not an HTTP response"
     if isinstance(exc, httpx.InvalidURL | UnicodeError | httpx.LocalProtocolError):
-        return "invalid request (check the url and headers)"
+        return "protocol", "invalid request (check the url and headers)"
     if isinstance(exc, httpx.UnsupportedProtocol):
-        return "unsupported URL scheme"
+        return "protocol", "unsupported URL scheme"
     if isinstance(exc, TunnelRefused):
-        return f"proxy refused the tunnel (HTTP {exc.code})"
+        return "connect", f"proxy refused the tunnel (HTTP {exc.code})"
     if isinstance(exc, httpx.ProxyError):
-        return "proxy error"
+        return "connect", "proxy error"
     if isinstance(exc, httpx.DecodingError):
-        return "body could not be decoded"
+        return "protocol", "body could not be decoded"
     if isinstance(exc, httpx.ConnectError):
-        return "connection failed"
+        return "connect", "connection failed"
     if isinstance(exc, httpx.NetworkError):
-        return "connection failed while talking"
-    return type(exc).__name__
+        return "connect", "connection failed while talking"
+    return "protocol", type(exc).__name__
 
 
 def timed_out(exc: BaseException, timeout: float) -> str:
@@ -245,20 +261,20 @@ def shown_url(url: httpx.URL, limit: int = 100) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _os_reason(exc: BaseException, host: str) -> str | None:
-    """The reason an OS or TLS error gives, in the probe's words."""
+def _os_reason(exc: BaseException, host: str) -> Failure | None:
+    """The kind and reason an OS or TLS error gives, in the probe's words."""
     if isinstance(exc, ssl.SSLCertVerificationError):
-        return f"TLS: certificate verify failed: {exc.verify_message}"
+        return "tls", f"TLS: certificate verify failed: {exc.verify_message}"
     if isinstance(exc, ssl.SSLError):
-        return "TLS: " + (exc.reason or "handshake failed").replace("_", " ").lower()
+        return "tls", "TLS: " + (exc.reason or "handshake failed").replace("_", " ").lower()
     if isinstance(exc, socket.gaierror):
-        return f"DNS lookup failed for {host}"
+        return "dns", f"DNS lookup failed for {host}"
     if isinstance(exc, ConnectionRefusedError):
-        return "connection refused"
+        return "connect", "connection refused"
     if isinstance(exc, ConnectionResetError | BrokenPipeError):
-        return "connection reset"
+        return "connect", "connection reset"
     if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror.lower()
+        return "connect", exc.strerror.lower()
     return None
 
 

@@ -44,7 +44,7 @@ from .rollup import (
     tally_days,
     write_days,
 )
-from .samples import COLUMNS as DAY_COLUMNS
+from .samples import KIND_COLUMNS as DAY_COLUMNS
 from .samples import Sample, sample_key, to_row
 from .tally import RECENT, DayStats, Windows, window_text
 
@@ -84,7 +84,7 @@ def compact(data_dir: Path, keep_days: int, now: datetime, windows: Windows) -> 
     if not old:
         log.info("nothing to compact: no day file before %s", last_rolled + ONE_DAY)
         return CompactResult(folded=fold_months(data_dir, fold_before))
-    stats, _, problems = tally_days(old, window_text(windows))
+    stats, _, problems, spans = tally_days(old, window_text(windows))
     kept = keep_unread(old, problems)
     rolled = {d: p for d, p in old.items() if d not in problems}
     written: list[Path] = []
@@ -92,7 +92,7 @@ def compact(data_dir: Path, keep_days: int, now: datetime, windows: Windows) -> 
         stats = {d: s for d, s in stats.items() if d in rolled}
         # Without their day files the rows need no source: they stand as they are (and cost
         # less: data/ stays under 5 MB at any age).
-        written = [*write_days(data_dir, stats), write_latest(data_dir, rolled, stats)]
+        written = [*write_days(data_dir, stats, None, spans), write_latest(data_dir, rolled, stats)]
         for path in rolled.values():
             path.unlink()
         log.info("rolled %d days into %d rollup files", len(rolled), len(written) - 1)

@@ -1,7 +1,10 @@
 """Day files: one append-only CSV file per UTC day under data/, and the one reader of them.
 
-    time,monitor,location,status,ms,code,detail
-    2026-11-23T10:05:00Z,api,github,up,182,200,
+    time,monitor,location,status,ms,code,detail,kind
+    2026-11-23T10:05:00Z,api,github,up,182,200,,
+
+A new file gets that header; an append writes the columns of the file's own header (a file
+of an older version keeps its seven), so a file never mixes two headers.
 
 Readers go by column name and drop exact duplicate lines (concurrent runs merge their files
 with git's union rule, so a line may arrive twice). A malformed line (a torn write, a field
@@ -46,8 +49,10 @@ from .rows import (
 from .samples import (
     COLUMNS,
     HEADER,
+    KIND_HEADER,
     STATUSES,
     Sample,
+    derive_kind,
     format_time,
     parse_time,
     sample_key,
@@ -61,6 +66,7 @@ __all__ = [  # the names other stages import from here
     "CONFLICT_START",
     "FIELD_LIMIT",
     "HEADER",
+    "KIND_HEADER",
     "NOT_READ",
     "RECENT",
     "STATUSES",
@@ -160,12 +166,12 @@ def append_samples(data_dir: Path, samples: Iterable[Sample]) -> list[Path]:
     for sample in samples:
         by_day.setdefault(sample.day, []).append(sample)
     folder(data_dir)
-    texts = {day_path(data_dir, day): _lines(group) for day, group in sorted(by_day.items())}
+    texts = {day_path(data_dir, day): group for day, group in sorted(by_day.items())}
     _refuse_targets(list(texts), repository(data_dir))
     done: list[tuple[Path, int | None]] = []
     try:
-        for path, text in texts.items():
-            done.append(_append(path, text))
+        for path, group in texts.items():
+            done.append(_append(path, group))
     except OSError:
         for real, size in done:
             _cut_back(real, size)
@@ -173,12 +179,18 @@ def append_samples(data_dir: Path, samples: Iterable[Sample]) -> list[Path]:
     return list(texts)
 
 
-def _lines(samples: list[Sample]) -> str:
+def _lines(samples: list[Sample], kind: bool = True) -> str:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(
-        to_row(s) for s in sorted(samples, key=sample_key)
+        to_row(s, kind) for s in sorted(samples, key=sample_key)
     )
     return buffer.getvalue()
+
+
+def _has_kind(fd: int) -> bool:
+    """Whether the file's header (its first line) has the kind column."""
+    head = os.pread(fd, 4096, 0).split(b"\n", 1)[0].removesuffix(b"\r")
+    return b"kind" in head.split(b",")
 
 
 def _refuse_targets(paths: list[Path], root: Path) -> None:
@@ -199,8 +211,8 @@ def _target_refusal(path: Path, root: Path) -> str | None:
     return None if inside else "in a folder outside the repository"
 
 
-def _append(path: Path, text: str) -> tuple[Path, int | None]:
-    """Append text as whole lines in one write, the header first in a new file.
+def _append(path: Path, samples: list[Sample]) -> tuple[Path, int | None]:
+    """Append samples as whole lines in one write, the header first in a new file.
 
     Returns the file written and its old size (None: it was new). On failure the file is
     cut back to its old size (a new one removed), so no torn row is left.
@@ -217,12 +229,13 @@ def _append(path: Path, text: str) -> tuple[Path, int | None]:
             )
         size = info.st_size
         prefix = ""
+        kind = size == 0 or _has_kind(fd)
         if size == 0:
-            prefix = HEADER
+            prefix = KIND_HEADER
         elif os.pread(fd, 1, size - 1) != b"\n":
             prefix = "\n"
         try:
-            _write_all(fd, (prefix + text).encode("utf-8"))
+            _write_all(fd, (prefix + _lines(samples, kind)).encode("utf-8"))
         except OSError as exc:
             _cut_back(real, None if created else size)
             raise _naming(exc, path) from None
@@ -277,7 +290,7 @@ def read_rows(
     """
     found: list[Problem] = []
     try:
-        text = data_text(path, root or repository(path.parent)).replace("\r\n", "\n")
+        text = data_text(path, root or repository(path.parent))
         rows = parse_lines(text.split("\n"), day, found)
     except Unreadable as exc:
         found.append(Problem("", exc.line, str(exc)))
@@ -299,14 +312,18 @@ def read_day(
 
 
 def to_samples(rows: Iterable[Row]) -> list[Sample]:
-    """Rows as Samples, each distinct time parsed once."""
+    """Rows as Samples, each distinct time parsed once; a row without a kind gets it derived."""
     stamps: dict[str, datetime] = {}
     samples = []
-    for t, monitor, location, status, ms, code, detail in rows:
+    for row in rows:
+        t, monitor, location, status, ms, code, detail = row[:7]
+        kind = row[7] if len(row) > 7 else ""
         when = stamps.get(t)
         if when is None:
             when = stamps[t] = parse_time(t)
-        samples.append(Sample(when, monitor, location, status, ms, code, detail))
+        if not kind and status != "up":
+            kind = derive_kind(status, code, detail)
+        samples.append(Sample(when, monitor, location, status, ms, code, detail, kind))
     return samples
 
 

@@ -2,11 +2,12 @@
 
 Each finished day becomes one row per monitor in data/rollup/YYYY-MM.csv:
 
-    day,monitor,up,degraded,down,maintenance,ms_count,ms_sum,ms_p50,ms_p95,size,windows
-    2026-08-01,api,285,2,1,0,288,52345,182,410,24310,
+    day,monitor,up,degraded,down,maintenance,ms_count,ms_sum,ms_p50,ms_p95,size,windows,first,first_down,runs,kinds
+    2026-08-01,api,285,2,1,0,288,52345,182,410,24310,,0,0,36000-36000-36300,timeout:1 slow:2
 
-These are exactly the figures the site shows for a day (tally.DayStats), so pages built
-from rollups are identical to pages built from the raw files. Rules:
+These are exactly the figures the site shows for a day (tally.DayStats) and what its
+reliability figures need (spans.DaySpans: down runs and failure kinds), so pages built from
+rollups are identical to pages built from the raw files. Rules:
 
 - The probe writes them after appending its samples (`roll_finished`): for each finished
   day whose rows are missing or stale, normally once a day, committed with the run's samples.
@@ -21,6 +22,8 @@ from rollups are identical to pages built from the raw files. Rules:
 - A union merge of two rewrites leaves two rows of one day and monitor: readers take the one
   counted from the larger file (day files only grow), exact duplicates once.
 - Rollups are written with a temp file and a rename, so a crash leaves the old or the new.
+- A row written before failure kinds has no `first` column: its day's spans are unknown
+  (None), so a reader counts the raw file again while it exists.
 
 Size for 20 monitors: a day row is about 60 bytes (440 KB a year); after FOLD_AFTER_DAYS
 (compaction.py) day rows are folded into data/rollup/months.csv.
@@ -50,6 +53,7 @@ from .days import (
     repository,
     write_atomic,
 )
+from .spans import DaySpans, parse_spans, reduce_columns, spans_fields
 from .tally import DayStats, DayTable, Windows, WindowText, count, window_key, window_text
 
 log = logging.getLogger(__name__)
@@ -58,7 +62,8 @@ T = TypeVar("T")
 ROLLUP_DIR = "rollup"
 COUNTS = ("up", "degraded", "down", "maintenance", "ms_count", "ms_sum")
 # size: bytes of the day file counted; windows: window_key of the maintenance windows counted
-COLUMNS = ("day", "monitor", *COUNTS, "ms_p50", "ms_p95", "size", "windows")
+SPAN_COLUMNS = ("first", "first_down", "runs", "kinds")  # spans.DaySpans
+COLUMNS = ("day", "monitor", *COUNTS, "ms_p50", "ms_p95", "size", "windows", *SPAN_COLUMNS)
 MONTH_FILE_RE = re.compile(r"^(\d{4})-(\d{2})\.csv$")
 LATEST_FILE = "latest.csv"
 Month = tuple[int, int]
@@ -66,6 +71,7 @@ Month = tuple[int, int]
 
 Source = tuple[int | None, str]  # what a day row was counted from: file size, window_key
 Sources = dict[date, dict[str, Source]]  # day -> monitor -> source
+SpanTable = dict[str, dict[date, DaySpans]]  # monitor id -> day -> spans
 
 
 def roll_finished(
@@ -85,8 +91,8 @@ def roll_finished(
     stale = {d: p for d, p in files.items() if not fresh(known.get(d), p, texts, d)}
     if not stale:
         return []
-    stats, sources, _ = tally_days(stale, texts)  # `upwatch check` and builds report bad lines
-    return write_days(data_dir, stats, sources)
+    stats, sources, _, spans = tally_days(stale, texts)  # `check` and builds report bad lines
+    return write_days(data_dir, stats, sources, spans)
 
 
 def fresh(rows: Mapping[str, Source] | None, path: Path, windows: WindowText, day: date) -> bool:
@@ -104,19 +110,28 @@ def fresh(rows: Mapping[str, Source] | None, path: Path, windows: WindowText, da
 
 def tally_days(
     files: Mapping[date, Path], windows: WindowText
-) -> tuple[dict[date, dict[str, DayStats]], Sources, dict[date, list[Problem]]]:
-    """Every day file counted per monitor, what each count came from, and what each could not read."""
+) -> tuple[
+    dict[date, dict[str, DayStats]],
+    Sources,
+    dict[date, list[Problem]],
+    dict[date, dict[str, DaySpans]],
+]:
+    """Every day file counted per monitor, what each count came from, what each could not
+    read, and each monitor's spans of the day."""
     stats: dict[date, dict[str, DayStats]] = {}
     sources: Sources = {}
     problems: dict[date, list[Problem]] = {}
+    spans: dict[date, dict[str, DaySpans]] = {}
     for day, path in files.items():
         size = path.stat().st_size  # before reading: a row appended meanwhile makes it stale
         found: list[Problem] = []
-        stats[day] = count(read_rows(path, found, day), windows)
+        rows = read_rows(path, found, day)
+        stats[day] = count(rows, windows)
+        spans[day] = reduce_columns(rows, windows)
         sources[day] = {m: (size, window_key(windows.get(m, ()), day)) for m in stats[day]}
         if found:
             problems[day] = found
-    return stats, sources, problems
+    return stats, sources, problems, spans
 
 
 # --- month files: day rows ---
@@ -149,32 +164,43 @@ def month_path(data_dir: Path, month: Month) -> Path:
 
 
 def read_month(
-    path: Path, problems: list[Problem] | None = None, sources: Sources | None = None
+    path: Path,
+    problems: list[Problem] | None = None,
+    sources: Sources | None = None,
+    spans: SpanTable | None = None,
 ) -> DayTable:
     """The day rows of one rollup file (damaged rows go to problems, or the log).
 
     Two rows of one day and monitor (a union merge of two rewrites) resolve to the one
-    counted from the larger day file; their sources go to `sources`.
+    counted from the larger day file; their sources go to `sources`, their spans (when the
+    row has them) to `spans`.
     """
-    best: dict[tuple[str, date], tuple[tuple[int, str, tuple[object, ...]], DayStats]] = {}
-    for monitor, day, stats, source in good_rows(path, _month_row, problems):
+    best: dict[
+        tuple[str, date], tuple[tuple[int, str, tuple[object, ...]], DayStats, DaySpans | None]
+    ] = {}
+    for monitor, day, stats, source, day_spans in good_rows(path, _month_row, problems):
         rank = (-1 if source[0] is None else source[0], source[1], fields_of(stats))
         if (monitor, day) not in best or rank > best[(monitor, day)][0]:
-            best[(monitor, day)] = rank, stats
+            best[(monitor, day)] = rank, stats, day_spans
     table: DayTable = {}
-    for (monitor, day), ((size, key, _), stats) in sorted(best.items()):
+    for (monitor, day), ((size, key, _), stats, day_spans) in sorted(best.items()):
         table.setdefault(monitor, {})[day] = stats
         if sources is not None:
             sources.setdefault(day, {})[monitor] = (None if size < 0 else size, key)
+        if spans is not None and day_spans is not None:
+            spans.setdefault(monitor, {})[day] = day_spans
     return table
 
 
-def _month_row(row: dict[str, str]) -> tuple[str, date, DayStats, Source]:
+def _month_row(row: dict[str, str]) -> tuple[str, date, DayStats, Source, DaySpans | None]:
     up, degraded, down, maintenance, ms_count, ms_sum = (int(row[c]) for c in COUNTS)
     p50, p95 = optional(row["ms_p50"]), optional(row["ms_p95"])
     stats = DayStats(up, degraded, down, maintenance, ms_count, ms_sum, p50, p95)
     source = (optional(row.get("size") or ""), row.get("windows") or "")
-    return row["monitor"], date.fromisoformat(row["day"]), stats, source
+    day_spans = None
+    if row.get("first_down"):  # rows of older versions have no spans
+        day_spans = parse_spans(*(row[c] for c in SPAN_COLUMNS))
+    return row["monitor"], date.fromisoformat(row["day"]), stats, source, day_spans
 
 
 def good_rows(
@@ -235,34 +261,55 @@ def write_days(
     data_dir: Path,
     stats: Mapping[date, Mapping[str, DayStats]],
     sources: Mapping[date, Mapping[str, Source]] | None = None,
+    spans: Mapping[date, Mapping[str, DaySpans]] | None = None,
 ) -> list[Path]:
     """Put these days into their month files, replacing any rows those days already had."""
     written = []
     for month in sorted({(d.year, d.month) for d in stats}):
         path = month_path(data_dir, month)
         known: Sources = {}
-        table = read_month(path, sources=known) if path.exists() else {}
+        kept: SpanTable = {}
+        table = read_month(path, sources=known, spans=kept) if path.exists() else {}
         for days in table.values():
             for day in [d for d in days if d in stats]:
                 del days[day]
+        for monitor_spans in kept.values():
+            for day in [d for d in monitor_spans if d in stats]:
+                del monitor_spans[day]
         for day, monitors in stats.items():
             if (day.year, day.month) == month:
                 known[day] = dict((sources or {}).get(day, {}))
                 for monitor, day_stats in monitors.items():
                     table.setdefault(monitor, {})[day] = day_stats
-        write_atomic(path, month_text(table, known))
+                for monitor, day_spans in (spans or {}).get(day, {}).items():
+                    kept.setdefault(monitor, {})[day] = day_spans
+        write_atomic(path, month_text(table, known, kept))
         written.append(path)
     return written
 
 
-def month_text(table: DayTable, sources: Sources | None = None) -> str:
+def month_text(
+    table: DayTable, sources: Sources | None = None, spans: SpanTable | None = None
+) -> str:
     """A rollup file's text, rows by day then monitor, so the same data gives the same bytes."""
     rows = sorted(
-        (day.isoformat(), monitor, *fields_of(s), *_source(sources, day, monitor))
+        (
+            day.isoformat(),
+            monitor,
+            *fields_of(s),
+            *_source(sources, day, monitor),
+            *_spans(spans, day, monitor),
+        )
         for monitor, days in table.items()
         for day, s in days.items()
     )
     return csv_text(COLUMNS, rows)
+
+
+def _spans(spans: SpanTable | None, day: date, monitor: str) -> tuple[str, ...]:
+    """A row's span fields; a day counted without them (an older row) says so with empties."""
+    found = (spans or {}).get(monitor, {}).get(day)
+    return ("", "", "", "") if found is None else spans_fields(found)
 
 
 def _source(sources: Sources | None, day: date, monitor: str) -> Source:

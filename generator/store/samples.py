@@ -1,7 +1,14 @@
 """A sample and its row in a day file: the one place that says how a row is written and read.
 
-time,monitor,location,status,ms,code,detail
-2026-11-23T10:05:00Z,api,github,up,182,200,
+time,monitor,location,status,ms,code,detail,kind
+2026-11-23T10:05:00Z,api,github,up,182,200,,
+2026-11-23T10:10:00Z,api,github,down,41,503,HTTP 503,http_5xx
+
+A degraded or down sample carries its failure kind (FAILURE_KINDS), decided by the probe.
+Files written before kinds existed have no `kind` column: their rows get the kind
+`derive_kind` reads from code and detail, the one place that reads a reason's words.
+A day file keeps the header it was created with (appends write its own columns), so one
+file never mixes two headers and union merges stay line by line.
 """
 
 from __future__ import annotations
@@ -13,13 +20,18 @@ from ..times import format_time, parse_time, within_years
 
 __all__ = [
     "COLUMNS",
+    "FAILURE_KINDS",
     "HEADER",
+    "KIND_COLUMNS",
+    "KIND_HEADER",
     "MAX_MS",
     "STATUSES",
     "Sample",
+    "derive_kind",
     "format_time",
     "is_code",
     "parse_code",
+    "parse_kind",
     "parse_ms",
     "parse_row",
     "parse_time",
@@ -29,7 +41,23 @@ __all__ = [
 ]
 
 COLUMNS = ("time", "monitor", "location", "status", "ms", "code", "detail")
-HEADER = ",".join(COLUMNS) + "\n"
+HEADER = ",".join(COLUMNS) + "\n"  # files written before failure kinds
+KIND_COLUMNS = (*COLUMNS, "kind")
+KIND_HEADER = ",".join(KIND_COLUMNS) + "\n"  # every new day file
+FAILURE_KINDS = (
+    "dns",
+    "connect",  # refused, reset, unreachable, proxy
+    "tls",  # handshake, verification
+    "cert",  # expired, or expiring within cert_expiry_days
+    "timeout",
+    "http_5xx",
+    "http_4xx",
+    "http_other",
+    "redirect",
+    "content",  # contains, not_contains or json expectation unmet
+    "slow",  # degraded by degraded_ms
+    "protocol",  # garbage, closed without an answer
+)
 STATUSES = ("up", "degraded", "down")
 MAX_MS = 86_400_000  # a day: no single check takes longer
 
@@ -45,6 +73,7 @@ class Sample:
     ms: int | None = None
     code: int | None = None
     detail: str = ""
+    kind: str = ""  # one of FAILURE_KINDS when degraded or down, else empty
 
     @property
     def day(self) -> date:
@@ -54,12 +83,15 @@ class Sample:
 def sample_key(s: Sample) -> tuple[object, ...]:
     """A total order of samples (ms and code may be None, which `<` refuses)."""
     ms, code = (s.ms is not None, s.ms or 0), (s.code is not None, s.code or 0)
-    return (s.time, s.monitor, s.location, s.status, ms, code, s.detail)
+    return (s.time, s.monitor, s.location, s.status, ms, code, s.detail, s.kind)
 
 
-def to_row(sample: Sample) -> list[str]:
-    """The CSV fields of a sample, each on one line (git's union merge works line by line)."""
-    return [
+def to_row(sample: Sample, kind: bool = True) -> list[str]:
+    """The CSV fields of a sample, each on one line (git's union merge works line by line).
+
+    Without `kind`, the seven fields of a file written before failure kinds.
+    """
+    fields = [
         format_time(sample.time),
         sample.monitor,
         " ".join(sample.location.split()),
@@ -68,6 +100,60 @@ def to_row(sample: Sample) -> list[str]:
         "" if sample.code is None else str(sample.code),
         " ".join(sample.detail.split()),
     ]
+    return [*fields, sample.kind] if kind else fields
+
+
+def derive_kind(status: str, code: int | None, detail: str) -> str:
+    """The failure kind of a row written before kinds were stored, from its code and detail.
+
+    The one reader of a reason's words: the probe wrote these reasons (probe/verdict.py).
+    """
+    if status == "up":
+        return ""
+    text = detail.lower()
+    if text.startswith("after redirect to ") and ": " in text:
+        text = text.split(": ", 1)[1]
+    for prefix, kind in _DETAIL_KINDS:
+        if text.startswith(prefix):
+            return kind
+    if code is not None:
+        return {5: "http_5xx", 4: "http_4xx", 3: "redirect"}.get(code // 100, "http_other")
+    if text.startswith("http "):  # no code with it: not a valid status
+        return "http_other"
+    if "timeout" in text or "timed out" in text:
+        return "timeout"
+    return "slow" if status == "degraded" else "connect"
+
+
+_DETAIL_KINDS = (  # reason prefixes the probe has written, longest first where they overlap
+    ("timeout", "timeout"),
+    ("1xx answer, then no final response", "timeout"),
+    ("dns lookup failed", "dns"),
+    ("tls:", "tls"),
+    ("certificate", "cert"),
+    ("slow:", "slow"),
+    ("body ", "content"),
+    ("json ", "content"),
+    ("too many redirects", "redirect"),
+    ("redirect", "redirect"),
+    ("connection closed", "protocol"),
+    ("not an http response", "protocol"),
+    ("1xx answer", "protocol"),
+    ("internal error", "protocol"),
+    ("invalid request", "protocol"),
+    ("unsupported url scheme", "protocol"),
+)
+
+
+def parse_kind(text: str, status: str, code: int | None, detail: str) -> str:
+    """A row's kind: as written, or derived for a row of an older file; ValueError when unknown."""
+    if status == "up":
+        return ""
+    if not text:
+        return derive_kind(status, code, detail)
+    if text not in FAILURE_KINDS:
+        raise ValueError(f"kind must be one of {', '.join(FAILURE_KINDS)}, not {text!r}")
+    return text
 
 
 def parse_row(row: dict[str, str]) -> Sample:
@@ -79,14 +165,16 @@ def parse_row(row: dict[str, str]) -> Sample:
     if not monitor:
         raise ValueError("monitor is empty")
     ms, code = row.get("ms") or "", row.get("code") or ""
+    number, detail = parse_code(code), row.get("detail") or ""
     return Sample(
         time=parse_time(row.get("time") or ""),
         monitor=monitor,
         location=row.get("location") or "default",
         status=status,
         ms=parse_ms(ms),
-        code=parse_code(code),
-        detail=row.get("detail") or "",
+        code=number,
+        detail=detail,
+        kind=parse_kind(row.get("kind") or "", status, number, detail),
     )
 
 

@@ -229,14 +229,17 @@ def test_rollup_rows_hold_the_day_figures(tmp_path: Path) -> None:
     )
     compact(load_config(config), 3, NOW)
     assert (tmp_path / "data/rollup/2026-11.csv").read_text(encoding="utf-8") == (
-        "day,monitor,up,degraded,down,maintenance,ms_count,ms_sum,ms_p50,ms_p95,size,windows\n"
-        "2026-11-02,api,1,0,0,0,1,80,80,80,,\n"  # no source: the day file is gone
-        "2026-11-02,db,1,1,0,1,2,2530,30,2500,,\n"
+        "day,monitor,up,degraded,down,maintenance,ms_count,ms_sum,ms_p50,ms_p95,size,windows,"
+        "first,first_down,runs,kinds\n"
+        # no source: the day file is gone; spans: the first counted sample, no down run (the
+        # 03:00 one is in maintenance), the kind of the degraded sample
+        "2026-11-02,api,1,0,0,0,1,80,80,80,,,18000,0,,\n"
+        "2026-11-02,db,1,1,0,1,2,2530,30,2500,,,3600,0,,slow:1\n"
     )
     assert (tmp_path / "data/rollup/latest.csv").read_text(encoding="utf-8") == (
-        "time,monitor,location,status,ms,code,detail\n"
-        "2026-11-02T05:00:00Z,api,ci,up,80,200,ok\n"
-        "2026-11-02T05:00:00Z,db,ci,degraded,2500,,\n"
+        "time,monitor,location,status,ms,code,detail,kind\n"
+        "2026-11-02T05:00:00Z,api,ci,up,80,200,ok,\n"
+        "2026-11-02T05:00:00Z,db,ci,degraded,2500,,,slow\n"
     )
 
 
@@ -362,8 +365,8 @@ def test_a_window_added_after_the_rollup_counts_while_the_raw_file_exists(
     assert load_history(data, NOW, {}).days["db"][day].maintenance == 0
     written = compact(load_config(config), 60, NOW)  # reads the incident files as they are
     assert written == compacting.CompactResult()
-    assert rows_of(data, "2026-11-02")[1].endswith(
-        "," + hashlib.sha1(b"2026-11-02T02:00:00Z/2026-11-02T04:00:00Z").hexdigest()[:12]
+    assert rows_of(data, "2026-11-02")[1].split(",")[11] == (
+        hashlib.sha1(b"2026-11-02T02:00:00Z/2026-11-02T04:00:00Z").hexdigest()[:12]
     )
     assert history(config) == load_history(raw_only(data, tmp_path / "raw"), NOW, history_windows())
 

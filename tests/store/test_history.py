@@ -22,8 +22,11 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
+KIND = {"up": "", "degraded": "slow", "down": "connect"}  # as the probe writes them
+
+
 def sample(t: str, status: str = "up", ms: int | None = 100, monitor: str = "api") -> Sample:
-    return Sample(at(t), monitor, "ci", status, ms, 200 if ms else None)
+    return Sample(at(t), monitor, "ci", status, ms, 200 if ms else None, kind=KIND[status])
 
 
 def write_day(data: Path, day: str, body: str) -> Path:
@@ -225,7 +228,8 @@ def random_samples(rng: random.Random, days: int) -> list[Sample]:
             status = rng.choice(["up", "up", "up", "degraded", "down"])
             ms = None if rng.random() < 0.1 else rng.randrange(1, 5000)
             detail = rng.choice(["", "timeout, retried", 'said "no"'])
-            samples.append(Sample(t, monitor, rng.choice(["ci", "eu"]), status, ms, None, detail))
+            place = rng.choice(["ci", "eu"])
+            samples.append(Sample(t, monitor, place, status, ms, None, detail, KIND[status]))
     return samples
 
 

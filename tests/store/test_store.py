@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 
 from generator.errors import Problem
-from generator.store.days import HEADER, Sample, append_samples, read_day, read_samples, sample_key
+from generator.store.days import (
+    HEADER,
+    KIND_HEADER,
+    Sample,
+    append_samples,
+    read_day,
+    read_samples,
+    sample_key,
+)
 
 T = datetime(2026, 11, 23, 10, 5, 0, tzinfo=UTC)
 
@@ -29,35 +37,55 @@ def text(path: Path) -> str:
 def test_the_day_file_is_exactly_as_pinned(tmp_path: Path) -> None:
     samples = [
         at(0),
-        at(0, "db", status="down", ms=10000, code=None, detail="timeout after 10 s"),
+        at(
+            0, "db", status="down", ms=10000, code=None, detail="timeout after 10 s", kind="timeout"
+        ),
     ]
     [path] = append_samples(tmp_path, samples)
     assert path == tmp_path / "2026-11-23.csv"
     assert text(path) == (
-        "time,monitor,location,status,ms,code,detail\n"
-        "2026-11-23T10:05:00Z,api,github,up,182,200,\n"
-        "2026-11-23T10:05:00Z,db,github,down,10000,,timeout after 10 s\n"
+        "time,monitor,location,status,ms,code,detail,kind\n"
+        "2026-11-23T10:05:00Z,api,github,up,182,200,,\n"
+        "2026-11-23T10:05:00Z,db,github,down,10000,,timeout after 10 s,timeout\n"
     )
+
+
+def test_a_file_of_an_older_version_keeps_its_seven_columns_and_its_kinds_are_derived(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "2026-11-23.csv"
+    path.write_text(HEADER + "2026-11-23T10:05:00Z,api,github,down,,503,HTTP 503\n")
+    append_samples(
+        tmp_path, [at(5, status="down", ms=None, detail="timeout after 10 s", kind="timeout")]
+    )
+    assert text(path).splitlines()[1:] == [
+        "2026-11-23T10:05:00Z,api,github,down,,503,HTTP 503",
+        "2026-11-23T10:10:00Z,api,github,down,,200,timeout after 10 s",
+    ]
+    assert [s.kind for s in read_samples(tmp_path)] == ["http_5xx", "timeout"]
 
 
 def test_appended_samples_read_back_identically(tmp_path: Path) -> None:
     samples = [
         at(0),
-        at(1, status="degraded", ms=2500, detail="slow: 2500 ms > 2000 ms"),
-        at(2, status="down", ms=None, code=None, detail="connection refused"),
+        at(1, status="degraded", ms=2500, detail="slow: 2500 ms > 2000 ms", kind="slow"),
+        at(2, status="down", ms=None, code=None, detail="connection refused", kind="connect"),
         at(3, "tcp", ms=9, code=None),
-        at(4, status="down", ms=31, code=503, detail='HTTP 503, body said "no", again'),
+        # the kind as the probe decided it, not as the words would suggest
+        at(4, status="down", ms=31, code=503, detail='HTTP 503, body said "no"', kind="content"),
     ]
     append_samples(tmp_path, samples)
     assert read_samples(tmp_path) == samples
 
 
 def test_details_with_commas_and_quotes_are_csv_quoted(tmp_path: Path) -> None:
-    sample = at(0, status="down", detail="json status: expected \"UP\", got 'DOWN', twice")
+    sample = at(
+        0, status="down", detail="json status: expected \"UP\", got 'DOWN', twice", kind="content"
+    )
     [path] = append_samples(tmp_path, [sample])
     assert text(path).splitlines()[1] == (
         "2026-11-23T10:05:00Z,api,github,down,182,200,"
-        '"json status: expected ""UP"", got \'DOWN\', twice"'
+        '"json status: expected ""UP"", got \'DOWN\', twice",content'
     )
     assert read_samples(tmp_path) == [sample]
 
@@ -66,7 +94,9 @@ def test_a_newline_in_a_detail_becomes_a_space_so_each_sample_is_one_line(
     tmp_path: Path,
 ) -> None:
     # git's union merge works line by line: a sample spread over two lines could be torn apart.
-    [path] = append_samples(tmp_path, [at(0, status="down", detail="first\nsecond\r\n third")])
+    [path] = append_samples(
+        tmp_path, [at(0, status="down", detail="first\nsecond\r\n third", kind="protocol")]
+    )
     assert len(text(path).splitlines()) == 2
     assert read_samples(tmp_path)[0].detail == "first second third"
 
@@ -76,7 +106,7 @@ def test_the_header_is_written_once(tmp_path: Path) -> None:
     append_samples(tmp_path, [at(5)])
     append_samples(tmp_path, [at(10)])
     lines = text(tmp_path / "2026-11-23.csv").splitlines()
-    assert lines.count(HEADER.strip()) == 1
+    assert lines.count(KIND_HEADER.strip()) == 1
     assert len(lines) == 4
 
 

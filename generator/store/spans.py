@@ -1,0 +1,176 @@
+"""What reliability figures need of one monitor's day: its down runs and its failure kinds (pure).
+
+A day's counted samples (maintenance left out, as in tally.py) reduce to a DaySpans:
+
+    first   seconds after midnight of the day's first counted sample (None: none that day)
+    first_down   whether that sample was down (an outage of the day before goes on)
+    runs    each run of down samples: (start, last, end) in seconds after midnight; `end` is
+            the next counted sample, or `last` + STANDS_FOR when that comes later or never
+            that day; None for a run still going at the day's last sample (the next day's
+            first sample, or STANDS_FOR, ends it: reliability.outages stitches days)
+    kinds   failure kind -> degraded and down samples of that kind
+
+A sample stands for the time until the next one, at most STANDS_FOR: hours without samples
+are no data, neither up nor down. A day's DaySpans is kept in its rollup row (rollup.py), so
+every figure made from it is the same before and after `upwatch compact`.
+
+Text form in a rollup row: first `300` (empty: None), first_down `1`/`0`, runs
+`300-600-900;85800-86100-` (an empty end: None), kinds `timeout:3 http_5xx:2`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import TypeVar
+
+from .samples import FAILURE_KINDS, derive_kind
+from .tally import Columns, WindowText
+
+T = TypeVar("T")
+STANDS_FOR = 30 * 60  # seconds a sample stands for at most: a probe runs every 5 minutes
+
+Run = tuple[int, int, int | None]  # start, last down sample, end (None: open at day's end)
+
+
+@dataclass(frozen=True, slots=True)
+class DaySpans:
+    """One monitor's down runs and failure kinds of one UTC day (see the module docstring)."""
+
+    first: int | None = None
+    first_down: bool = False
+    runs: tuple[Run, ...] = ()
+    kinds: tuple[tuple[str, int], ...] = ()  # in FAILURE_KINDS order, counts above zero
+
+
+def seconds(t: str) -> int:
+    """Seconds after midnight of a data-file time ('2026-11-23T10:05:00Z' -> 36300)."""
+    return int(t[11:13]) * 3600 + int(t[14:16]) * 60 + int(t[17:19])
+
+
+def reduce_day(
+    times: Sequence[str],
+    statuses: Sequence[str],
+    kinds: Sequence[str],
+    windows: Sequence[tuple[str, str]] = (),
+) -> DaySpans:
+    """The DaySpans of one monitor's rows of one day (times as data-file text, any order)."""
+    order = range(len(times))
+    if windows:
+        order = [i for i in order if not any(s <= times[i] < e for s, e in windows)]  # type: ignore[assignment]
+    if not order:
+        return DaySpans()
+    if any(times[a] > times[b] for a, b in pairwise(order)):
+        order = sorted(order, key=times.__getitem__)  # type: ignore[assignment]
+    counted = [statuses[i] for i in order]
+    first = seconds(times[order[0]])
+    if counted.count("up") == len(counted):
+        return DaySpans(first)
+    found = Counter(kinds[i] for i in order if statuses[i] != "up")
+    kind_counts = tuple((k, found[k]) for k in FAILURE_KINDS if found[k])
+    runs = tuple(down_runs((seconds(times[i]), statuses[i]) for i in order))
+    return DaySpans(first, counted[0] == "down", runs, kind_counts)
+
+
+def down_runs(points: Iterable[tuple[int, str]]) -> list[Run]:
+    """The runs of down samples among (seconds, status) points in time order."""
+    runs: list[Run] = []
+    start = last = -1
+    for t, status in points:
+        if start >= 0 and t - last > STANDS_FOR:  # no data in between: the run ended unseen
+            runs.append((start, last, last + STANDS_FOR))
+            start = -1
+        if status == "down":
+            start = t if start < 0 else start
+            last = t
+        elif start >= 0:
+            runs.append((start, last, t))
+            start = -1
+    if start >= 0:
+        runs.append((start, last, None))
+    return runs
+
+
+def reduce_columns(columns: Columns, windows: WindowText) -> dict[str, DaySpans]:
+    """Each monitor's DaySpans of one day file's rows (maintenance windows as data-file times)."""
+    found = {}
+    for monitor, picked in sorted(_by_monitor(columns.monitor).items()):
+        times = _pick(columns.time, picked)
+        statuses = _pick(columns.status, picked)
+        spans = windows.get(monitor, ())
+        if "down" not in statuses and "degraded" not in statuses:
+            found[monitor] = _quiet(times, spans)
+            continue
+        found[monitor] = reduce_day(times, statuses, _kinds(columns, picked, statuses), spans)
+    return found
+
+
+Picked = slice | list[int]
+
+
+def _by_monitor(monitors: Sequence[str]) -> dict[str, Picked]:
+    """Where each monitor's rows are: every M-th row of a file written run by run, else a list."""
+    width = len(set(monitors))
+    first = list(monitors[:width])
+    if width and not len(monitors) % width and first * (len(monitors) // width) == list(monitors):
+        return {m: slice(k, None, width) for k, m in enumerate(first)}
+    rows: dict[str, list[int]] = {}
+    for n, monitor in enumerate(monitors):
+        rows.setdefault(monitor, []).append(n)
+    return dict(rows)
+
+
+def _pick(column: Sequence[T], picked: Picked) -> Sequence[T]:
+    if isinstance(picked, slice):
+        return column[picked]
+    return [column[n] for n in picked]
+
+
+def _kinds(columns: Columns, picked: Picked, statuses: Sequence[str]) -> Sequence[str]:
+    """The kinds of a monitor's rows: as written, or derived for a file without the column."""
+    written = getattr(columns, "kind", None)
+    kinds = _pick(written, picked) if written else ["" for _ in statuses]
+    if all(k or s == "up" for k, s in zip(kinds, statuses, strict=True)):
+        return kinds
+    codes, details = _pick(columns.code, picked), _pick(columns.detail, picked)
+    return [
+        k or ("" if s == "up" else derive_kind(s, c, d))
+        for k, s, c, d in zip(kinds, statuses, codes, details, strict=True)
+    ]
+
+
+def _quiet(times: Sequence[str], windows: Sequence[tuple[str, str]]) -> DaySpans:
+    """The spans of a day without a failing sample: only when its first counted sample was."""
+    if windows:
+        times = [t for t in times if not any(s <= t < e for s, e in windows)]
+    return DaySpans(seconds(min(times))) if times else DaySpans()
+
+
+# --- text form in rollup rows ---
+
+
+def spans_fields(spans: DaySpans) -> tuple[str, str, str, str]:
+    """The four rollup fields of a DaySpans: first, first_down, runs, kinds."""
+    runs = ";".join(f"{s}-{last}-{'' if e is None else e}" for s, last, e in spans.runs)
+    kinds = " ".join(f"{k}:{n}" for k, n in spans.kinds)
+    first = "" if spans.first is None else str(spans.first)
+    return first, "1" if spans.first_down else "0", runs, kinds
+
+
+def parse_spans(first: str, first_down: str, runs: str, kinds: str) -> DaySpans:
+    """A DaySpans from its rollup fields; ValueError when they are damaged."""
+    parsed: list[Run] = []
+    for part in filter(None, runs.split(";")):
+        start, last, end = part.split("-")
+        parsed.append((int(start), int(last), int(end) if end else None))
+    counts = []
+    for part in kinds.split():
+        kind, _, n = part.partition(":")
+        if kind not in FAILURE_KINDS:
+            raise ValueError(f"unknown kind {kind!r}")
+        counts.append((kind, int(n)))
+    if first_down not in ("0", "1"):
+        raise ValueError(first_down)
+    return DaySpans(int(first) if first else None, first_down == "1", tuple(parsed), tuple(counts))
