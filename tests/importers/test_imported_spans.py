@@ -1,0 +1,118 @@
+"""Imported spans (data/imported/*.csv) as day figures: 5-minute slots, no invented samples."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from generator.store.imported import (
+    Span,
+    add_imported,
+    imported_days,
+    imported_dir,
+    read_spans,
+    write_spans,
+)
+from generator.store.tally import DayStats
+
+
+def t(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def span(start: str, end: str, status: str = "up", ms: int | None = None) -> Span:
+    return Span("api", "upptime", t(start), t(end), status, ms)
+
+
+D1, D2 = date(2026, 3, 1), date(2026, 3, 2)
+
+
+@pytest.mark.parametrize(
+    ("spans", "expected"),
+    [
+        # a whole day up: 288 slots
+        ([span("2026-03-01T00:00", "2026-03-02T00:00")], {D1: DayStats(up=288)}),
+        # a slot counts with the status in force at its start: 00:00:01 misses the 00:00 slot
+        ([span("2026-03-01T00:00:01", "2026-03-01T00:10")], {D1: DayStats(up=1)}),
+        # down 06:00-12:00 in a day up: 72 of 288 slots
+        (
+            [
+                span("2026-03-01T00:00", "2026-03-01T06:00"),
+                span("2026-03-01T06:00", "2026-03-01T12:00", "down"),
+                span("2026-03-01T12:00", "2026-03-02T00:00"),
+            ],
+            {D1: DayStats(up=216, down=72)},
+        ),
+        # a span over midnight splits at it; ms counts on the day of the record
+        (
+            [span("2026-03-01T23:00", "2026-03-02T01:00", "degraded", ms=2500)],
+            {
+                D1: DayStats(degraded=12, ms_count=1, ms_sum=2500, ms_p50=2500, ms_p95=2500),
+                D2: DayStats(degraded=12),
+            },
+        ),
+        # a span shorter than a slot that holds no slot start counts nothing
+        ([span("2026-03-01T10:01", "2026-03-01T10:04", "down")], {}),
+    ],
+)
+def test_spans_become_slots(spans: list[Span], expected: dict[date, DayStats]) -> None:
+    assert imported_days(spans, [], D1, D2) == expected
+
+
+def test_slots_in_a_maintenance_window_count_as_maintenance() -> None:
+    windows = [
+        (t("2026-03-01T10:00"), t("2026-03-01T11:00")),
+        (t("2026-03-01T10:30"), t("2026-03-01T12:00")),
+    ]
+    got = imported_days([span("2026-03-01T00:00", "2026-03-02T00:00", "down")], windows, D1, D1)
+    assert got == {D1: DayStats(down=264, maintenance=24)}
+
+
+def test_only_the_days_asked_for() -> None:
+    got = imported_days([span("2026-02-27T00:00", "2026-03-03T00:00")], [], D1, D1)
+    assert got == {D1: DayStats(up=288)}
+
+
+def test_days_upwatch_recorded_are_not_imported(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    write_spans(imported_dir(data) / "upptime.csv", [span("2026-03-01T00:00", "2026-03-04T00:00")])
+    table = {"db": {D2: DayStats(up=3)}}  # a rollup row of another monitor that day
+    add_imported(data, table, [date(2026, 3, 3)], D1, date(2026, 3, 4), {})
+    assert table == {"db": {D2: DayStats(up=3)}, "api": {D1: DayStats(up=288)}}
+
+
+def test_write_then_read_gives_the_same_spans_and_bytes(tmp_path: Path) -> None:
+    spans = [
+        span("2026-03-01T12:00", "2026-03-02T00:00", "down", 300),
+        span("2026-03-01T00:00", "2026-03-01T12:00"),
+    ]
+    path = imported_dir(tmp_path) / "upptime.csv"
+    write_spans(path, spans)
+    first = path.read_bytes()
+    assert read_spans(tmp_path) == sorted(spans, key=lambda s: s.start)
+    write_spans(path, reversed(spans))
+    assert path.read_bytes() == first
+    assert (
+        first.decode().splitlines()[1]
+        == "api,upptime,2026-03-01T00:00:00Z,2026-03-01T12:00:00Z,up,,"
+    )
+
+
+def test_bad_lines_are_reported_with_file_and_line(tmp_path: Path) -> None:
+    path = imported_dir(tmp_path) / "upptime.csv"
+    path.parent.mkdir(parents=True)
+    path.write_text(
+        "monitor,location,start,end,status,ms,code\n"
+        "api,upptime,2026-03-01T00:00:00Z,2026-03-01T01:00:00Z,up,,\n"
+        "api,upptime,2026-03-01T02:00:00Z,2026-03-01T01:00:00Z,up,,\n"
+        "api,upptime,2026-03-01T02:00:00Z,2026-03-01T03:00:00Z,sideways,,\n",
+        encoding="utf-8",
+    )
+    problems: list = []
+    assert len(read_spans(tmp_path, problems)) == 1
+    assert [(p.line, p.message) for p in problems] == [
+        (3, "end: before start; skipped"),
+        (4, "status: 'sideways' is not up, degraded or down; skipped"),
+    ]
