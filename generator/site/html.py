@@ -118,6 +118,7 @@ def environment(config: Config, summary: Summary) -> Environment:
         lasted=model.lasted,
         ongoing=times.ongoing,
         timeline=lambda i: model.timeline(i, summary.now),
+        repeats=model.repeats,  # whether a text opens with the state's word
         resolved_time=model.resolved_time,
         uptime_words=model.uptime_words,
         # Kept for site_templates/ written for earlier versions; the built-ins no longer decide.

@@ -191,6 +191,12 @@ def test_the_feed_says_what_the_incident_page_says(tmp_path: Path) -> None:
 
 def test_the_index_says_an_updates_state_once(tmp_path: Path) -> None:
     index = page(build(tmp_path), "index.html")
+    past = index.split('href="incidents/2026-11-22-api-down.html">', 1)[1].split("</p>", 1)[0]
+    assert past.endswith('<span class="muted">Resolved after 45 min.</span>')  # said once
+    outage = index.split('href="incidents/2026-11-22-api-outage.html">', 1)[1].split("</p>")[0]
+    assert outage.endswith(
+        '<span class="muted">Resolved · Fixed &lt;b&gt;for good&lt;/b&gt;.</span>'
+    )
     latest = index.split('<div class="update">', 1)[1].split("</div></div>", 1)[0]
     assert latest.startswith('<p class="update-meta"><time datetime="2026-11-23T11:59:45Z">')
     assert "<strong>" not in latest and "Investigating the errors." in latest
