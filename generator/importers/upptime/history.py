@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
@@ -57,6 +56,7 @@ class Log:
     commits: int
     skipped: list[str]  # versions with no usable status, one line each
     deletions: int  # versions that removed a file (template updates); not outages
+    shallow: bool = False  # a shallow clone: the history before its cut is missing
 
 
 def git(src: Path, *args: str, stdin: bytes | None = None) -> bytes:
@@ -102,7 +102,8 @@ def read_log(src: Path) -> Log:
             records.setdefault(slug, []).append(record)
     for slug, found in records.items():
         records[slug] = _in_order(found)
-    return Log(records, last, commits, skipped, deletions)
+    shallow = git(src, "rev-parse", "--is-shallow-repository").strip() == b"true"
+    return Log(records, last, commits, skipped, deletions, shallow)
 
 
 def _versions(src: Path) -> tuple[list[tuple[datetime, str, str]], int, int]:
@@ -218,11 +219,3 @@ def _in_order(records: list[Record]) -> list[Record]:
     """By time; two versions at one second once (the later commit wins)."""
     by_time = {r.time: r for r in records}
     return [by_time[t] for t in sorted(by_time)]
-
-
-def history_files(src: Path) -> Iterator[str]:
-    """The slugs of the history files in SRC's working tree now."""
-    folder = src / HISTORY_DIR
-    if folder.is_dir():
-        for path in sorted(folder.glob("*.yml")):
-            yield path.stem

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ...config.read import validate
 from ...config.yamlfile import parse_yaml
-from ...errors import Problem, UpwatchError
+from ...errors import Problem, UpwatchError, display_path
 from ...store.imported import Span
 from ...times import readable_utc
 from .history import read_log
@@ -45,6 +45,11 @@ def plan(src: Path, root: Path, issues_path: Path | None) -> Plan:
     _check(text, root / "status.yml")
     result = Plan(text, found.spans, issues, len(rc.monitors))
     result.report = report(rc, found, log.commits, log.deletions, log.skipped, issues)
+    if log.shallow:
+        result.report.append(
+            f"warning: {display_path(src)} is a shallow clone: history before its first commit"
+            " is missing (clone it again without --depth)"
+        )
     return result
 
 
