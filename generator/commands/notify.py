@@ -31,7 +31,9 @@ if TYPE_CHECKING:
     from ..publish import Range
 
 log = logging.getLogger("upwatch")
-TIMED_LOOKBACK = timedelta(days=1)  # a window's start or end is told at most this late
+# A window's start or end is told by the first run after it, if that run comes within this
+# (the sent log makes it once); commit times are not used, as --now may differ from them.
+TIMED_LOOKBACK = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -112,8 +114,7 @@ def derive(span: Range, current: dict[str, Incident], now: datetime) -> list[Eve
             continue  # a broken file tells nothing; `upwatch check` names its problems
         old = read_all(change.old, change.path)[0] if change.old is not None else None
         events += notifying.changed(old, new)
-    since = max(span.since_time, now - TIMED_LOOKBACK)
-    events += notifying.timed_events(current.values(), since, now)
+    events += notifying.timed_events(current.values(), now - TIMED_LOOKBACK, now)
     return [e for e in events if _recent(e, current, now)]
 
 

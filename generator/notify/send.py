@@ -106,12 +106,14 @@ def _send(
     n: int,
 ) -> None:
     """One delivery; its result lands in results[n] (a daemon thread: a hang ends with the run)."""
-    sender = apprise.Apprise()
     try:
-        if not sender.add(delivery.url):
+        # The service's plugin itself, not an Apprise() set: it sends in this thread, so what
+        # it logs is this delivery's (a set hands the work to a shared pool).
+        plugin = apprise.Apprise.instantiate(delivery.url)
+        if plugin is None:
             results[n] = Outcome(delivery, False, "apprise cannot read this URL")
             return
-        ok = sender.notify(
+        ok = plugin.notify(
             title=delivery.title, body=delivery.body, body_format=apprise.NotifyFormat.TEXT
         )
     except Exception as exc:  # a plugin's own bug must not end the run: the delivery failed
