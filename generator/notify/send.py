@@ -41,7 +41,8 @@ def _apprise() -> Any:
 
     logging.getLogger("apprise").setLevel(logging.WARNING)
     # Its plugins load on first use; loaded here, before any thread, they load once.
-    apprise.NotificationManager().load_modules()
+    manager: Any = apprise.NotificationManager  # untyped in apprise
+    manager().load_modules()
     return apprise
 
 
