@@ -83,11 +83,11 @@ def steps(data: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
-def test_credentials_persist_only_where_the_probe_pushes(path: Path) -> None:
+def test_credentials_persist_only_where_the_probe_or_notify_pushes(path: Path) -> None:
     data = load(path.name)
     for job, step in steps(data):
         if step.get("uses", "").startswith("actions/checkout@"):
-            pushing = path.name == "probe.yml" and job == "probe"
+            pushing = (path.name, job) in {("probe.yml", "probe"), ("pages.yml", "notify")}
             assert step["with"]["persist-credentials"] is pushing
             assert ("contents" in data["jobs"][job]["permissions"]) is True
         if step.get("uses", "").startswith("actions/setup-python@"):
@@ -192,6 +192,45 @@ def test_secrets_reach_only_the_probe_step() -> None:
     assert probe_steps[0]["env"]["UPWATCH_LOCATION"] == "github"
 
 
+def test_pages_workflow_notifies_about_a_push_with_its_before_commit() -> None:
+    data = load("pages.yml")
+    job = data["jobs"]["notify"]
+    assert job["if"] == "github.event_name == 'push'"
+    assert job["permissions"] == {"contents": "write"}
+    checkout = job["steps"][0]["with"]
+    assert checkout["ref"] == "${{ github.event.repository.default_branch }}"
+    step = job["steps"][-1]
+    assert step["env"]["BEFORE"] == "${{ github.event.before }}"  # as env: no injection
+    assert step["run"].splitlines()[-1] == 'upwatch notify --since "$BEFORE"'
+    text = (WORKFLOWS / "pages.yml").read_text()
+    assert "# SLACK_WEBHOOK: ${{ secrets.SLACK_WEBHOOK }}" in text
+    assert "# SLACK_WEBHOOK: ${{ secrets.SLACK_WEBHOOK }}" in (WORKFLOWS / "probe.yml").read_text()
+
+
+def test_pages_notify_step_fetches_the_before_commit_and_notifies(tmp_path: Path) -> None:
+    """The step's script against a real shallow clone: it fetches `before` and notifies."""
+    from helpers import git_remote, run_git
+
+    channel = "notify:\n  - url: json://127.0.0.1:9/hook\n"  # nothing to tell: never sent
+    remote = git_remote(tmp_path, "site: {title: T}\nmonitors: []\n" + channel)
+    seed = tmp_path / "seed"
+    before = run_git(seed, "rev-parse", "HEAD")
+    (seed / "incidents" / "x.txt").write_text("x")
+    run_git(seed, "add", ".")
+    run_git(seed, "commit", "-qm", "next")
+    run_git(seed, "push", "-q")
+    work = tmp_path / "shallow"
+    run_git(tmp_path, "clone", "-q", "--depth=1", f"file://{remote}", str(work))
+    step = load("pages.yml")["jobs"]["notify"]["steps"][-1]
+    bin_dir = Path(shutil.which("upwatch") or "upwatch").parent
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "BEFORE": before, "HOME": str(tmp_path)}
+    result = subprocess.run(
+        ["bash", "-e", "-c", step["run"]], cwd=work, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "notify: 0 sent, 0 failed, 0 given up"
+
+
 def test_pages_workflow_triggers() -> None:
     data = load("pages.yml")
     assert data["on"]["push"]["paths"] == ["incidents/**", "site_templates/**", "status.yml"]
@@ -262,7 +301,7 @@ def workflow_commands() -> list[list[str]]:
 
 def test_the_commands_the_workflows_call_exist() -> None:
     commands = workflow_commands()
-    assert {c[0] for c in commands} == {"probe", "compact", "build", "check"}
+    assert {c[0] for c in commands} == {"probe", "compact", "build", "check", "notify"}
     for command in commands:
         result = CliRunner().invoke(main, [command[0], "--help"])
         assert result.exit_code == 0, result.output
