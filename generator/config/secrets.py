@@ -172,10 +172,11 @@ def _masked_values(
 
 
 def channel_url(channel: Notify, env: Mapping[str, str] | None = None) -> str | None:
-    """A channel's apprise URL with its `${NAME}`s filled in as written; None when one is unset."""
+    """A channel's apprise URL with its `${NAME}`s filled in as written; None when one is unset
+    or empty (a workflow passes an empty value for a secret the repository does not have)."""
     env = os.environ if env is None else env
     names = [m.group(1) for m in SECRET_RE.finditer(channel.url)]
-    if any(name not in env for name in names):
+    if not all(env.get(name) for name in names):
         return None
     return SECRET_RE.sub(lambda m: env[m.group(1)], channel.url)
 
@@ -189,7 +190,7 @@ def channel_problems(
     for channel in channels:
         key = f"notify[{channel.index}].url"
         for name in dict.fromkeys(m.group(1) for m in SECRET_RE.finditer(channel.url)):
-            if name not in env:
+            if not env.get(name):
                 message = f"{key}: environment variable {name} is not set here; notify needs it"
                 warnings.append(Problem(where, channel.line or None, message))
             elif len(env[name]) < MIN_SECRET:
