@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator, Sequence
-from datetime import date
+from datetime import date, datetime
 from itertools import repeat
 
 from ..errors import Problem
@@ -65,6 +65,15 @@ def missing_columns(header: list[str]) -> str | None:
 CODES = {str(n): n for n in range(100, 1000)}  # samples.is_code as a table for the hot loop
 
 
+def parse_text(text: str, day: date | None, found: list[Problem]) -> Columns:
+    """The distinct good rows of a day file's text in file order; bad lines
+    go to found. With `day`, a row whose time is on another day is bad too."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    rows = _by_text(text, day)
+    return rows if rows is not None else parse_lines(text.split("\n"), day, found)
+
+
 def parse_lines(lines: list[str], day: date | None, found: list[Problem]) -> Columns:
     """The distinct good rows of a day file's lines in file order; bad lines go to found.
 
@@ -81,25 +90,116 @@ def parse_lines(lines: list[str], day: date | None, found: list[Problem]) -> Col
     return Columns.of(_by_line(lines, header, first, day, found))
 
 
+HEADER = ",".join(COLUMNS)
+STEP = len(COLUMNS) - 1  # fields per line when the text is split at commas only
+
+
+def _by_text(text: str, day: date | None) -> Columns | None:
+    """The rows of a file as upwatch writes it, split from the text whole; None for any other.
+
+    Split at commas only, a line gives six fields and its detail shares one with the next
+    line's time ("detail\ntime"). Every line holds six commas exactly when each shared field
+    holds one newline and no other field holds one, which the distinct values of each column
+    show. Then lines are distinct when each (time, monitor) is, and no line is made or hashed
+    on its own. Anything else (a quote outside a detail, a blank line, a duplicate line, a bad
+    value) is left to parse_lines, which says where.
+    """
+    head, _, body = text.partition("\n")
+    if head != HEADER or not body.endswith("\n") or len(body) > BY_TEXT_LIMIT:
+        return None
+    flat = body[:-1].split(",")
+    if len(flat) % STEP != 1 or len(flat) == 1:
+        return None
+    monitors, locations, statuses, ms, codes = (flat[n::STEP] for n in range(1, STEP))
+    shared = flat[STEP:-1:STEP]  # detail of each line but the last, then the next line's time
+    last = flat[-1]  # the last line's detail
+    plain = (*map(set, (monitors, locations, statuses, ms, codes)), {flat[0], last})
+    if "\n" in "".join(set().union(*plain)) or '"' in "".join(set().union(*plain[:2])):
+        return None
+    parts = {v: v.split("\n") for v in set(shared)}
+    if any(len(two) != 2 for two in parts.values()):
+        return None
+    time_of = {v: two[1] for v, two in parts.items()}
+    detail_of = {v: two[0] for v, two in parts.items()}
+    times = [flat[0], *map(time_of.__getitem__, shared)]
+    details = [*map(detail_of.__getitem__, shared), last]
+    said = {last, *detail_of.values()}
+    if '"' in "".join(said):
+        unquoted: dict[str, str] = {}
+        for said_once in said:
+            value = _detail(said_once) if '"' in said_once else said_once
+            if value is None:
+                return None
+            unquoted[said_once] = value
+        details = list(map(unquoted.__getitem__, details))
+        said = set(unquoted.values())
+    if not _distinct(times, monitors):
+        return None
+    distinct = ({flat[0], *time_of.values()}, *plain[:5], said)
+    return _checked(times, monitors, locations, statuses, ms, codes, details, day, distinct)
+
+
+BY_TEXT_LIMIT = 64 * 1024 * 1024  # characters; a larger file is read line by line
+
+
+def _detail(text: str) -> str | None:
+    """A detail field as csv reads it, or None when csv does not read it as one field."""
+    fields = split_line(text)
+    return fields[0] if not isinstance(fields, str) and len(fields) == 1 else None
+
+
+def _distinct(times: list[str], monitors: list[str]) -> bool:
+    """Whether no two rows share a time and monitor (then no two lines are alike).
+
+    A probe run writes one line per monitor in one order, so most files are blocks of that
+    order: then each monitor's times are every M-th time.
+    """
+    width = len(set(monitors))
+    if not len(monitors) % width and monitors[:width] * (len(monitors) // width) == monitors:
+        rows = len(monitors) // width
+        return all(len(set(times[k::width])) == rows for k in range(width))
+    return len(set(zip(times, monitors, strict=True))) == len(times)
+
+
 def _by_column(lines: list[str], day: date | None) -> Columns | None:
     """Rows of lines that are all good, each distinct value checked once; None when one is not."""
     if not lines:
         return Columns()
-    if max(map(len, lines)) > FIELD_LIMIT:
-        return None
     split = _split(lines)
     if split is None:
         return None
     times, monitors, locations, statuses, ms, codes, details = split
+    return _checked(times, monitors, locations, statuses, ms, codes, details, day)
+
+
+def _checked(
+    times: list[str],
+    monitors: list[str],
+    locations: list[str],
+    statuses: list[str],
+    ms: list[str],
+    codes: list[str],
+    details: list[str],
+    day: date | None,
+    distinct: Sequence[set[str]] = (),
+) -> Columns | None:
+    """The columns as rows when every value is good (each distinct one checked once), else None.
+
+    `distinct` holds each column's set of values when the caller has them already.
+    """
+    columns = (times, monitors, locations, statuses, ms, codes, details)
+    t_set, m_set, places, s_set, ms_set, c_set, d_set = distinct or tuple(map(set, columns))
+    if max(map(len, d_set | m_set | places)) > FIELD_LIMIT:
+        return None
     try:
-        stamps = {t: _day_time(t, day) for t in set(times)}
+        stamps = {t: _day_time(t, day) for t in t_set}
     except ValueError:
         return None
-    code_of = {c: CODES.get(c) for c in set(codes)}
-    ms_of = {m: _ms(m) for m in set(ms)}
+    code_of = {c: CODES.get(c) for c in c_set}
+    ms_of = {m: _ms(m) for m in ms_set}
     if (
-        not set(statuses) <= KINDS.keys()
-        or "" in set(monitors)
+        not s_set <= KINDS.keys()
+        or "" in m_set
         or any(v is None and c for c, v in code_of.items())
         or -1 in ms_of.values()
     ):
@@ -107,7 +207,6 @@ def _by_column(lines: list[str], day: date | None) -> Columns | None:
     # Written by upwatch, times are already in data-file form and locations never empty:
     # then the columns stand as they are, without a lookup per row.
     same_times = all(k == v for k, v in stamps.items())
-    places = set(locations)
     return Columns(
         times if same_times else tuple(map(stamps.__getitem__, times)),
         monitors,
@@ -119,26 +218,36 @@ def _by_column(lines: list[str], day: date | None) -> Columns | None:
     )
 
 
-def _split(lines: list[str]) -> Sequence[Sequence[str]] | None:
-    """The seven columns of lines, or None when a line has another number of fields.
+def _split(lines: list[str]) -> Sequence[list[str]] | None:
+    """The seven columns of lines in file order, or None when a line has another number of fields.
 
-    A line without a quote must hold six commas, and then one split of all such lines joined
-    gives every field (no list per line, which is most of the cost); lines with a quote (a
-    detail with a comma) are read by csv and come after them.
+    A line without a quote must hold six commas, and then one split of all the lines joined
+    gives every field (no list per line, which is most of the cost). A line with a quote is
+    read by csv and stands in the join as its plain fields; one whose fields hold a comma
+    stands as seven empty fields, set to its own after the split.
     """
     width = len(COLUMNS)
-    quoted = [line for line in lines if '"' in line]
-    plain = [line for line in lines if '"' not in line] if quoted else lines
-    if plain and set(map(str.count, plain, repeat(","))) != {width - 1}:
+    joined = ",".join(lines)
+    commas: list[tuple[int, list[str]]] = []
+    if '"' in joined:
+        lines = lines.copy()
+        for n in [n for n, line in enumerate(lines) if '"' in line]:
+            fields = _quoted(lines[n])
+            if len(fields) != width:
+                return None
+            if any("," in field for field in fields):
+                commas.append((n, fields))
+                lines[n] = "," * (width - 1)
+            else:
+                lines[n] = ",".join(fields)
+        joined = ",".join(lines)
+    if set(map(str.count, lines, repeat(","))) != {width - 1}:
         return None
-    flat = ",".join(plain).split(",") if plain else []
+    flat = joined.split(",")
     columns = [flat[n::width] for n in range(width)]
-    if quoted:
-        fields = [_quoted(line) for line in quoted]
-        if set(map(len, fields)) != {width}:
-            return None
-        for column, extra in zip(columns, zip(*fields, strict=True), strict=True):
-            column.extend(extra)
+    for n, fields in commas:
+        for column, value in zip(columns, fields, strict=True):
+            column[n] = value
     return columns
 
 
@@ -213,6 +322,14 @@ def _header_of(lines: list[str], found: list[Problem]) -> tuple[list[str], int]:
 
 def _day_time(text: str, day: date | None) -> str:
     """A row's time as data-file text; ValueError when it is no time or not on `day`."""
+    if day is not None and len(text) == 20 and text[19] == "Z" and text[10] == "T":
+        # The data-file form already (what upwatch writes): one C parse proves it.
+        try:
+            plain = datetime.fromisoformat(text[:19]).isoformat()
+        except ValueError:
+            plain = ""
+        if plain == text[:19] and text.startswith(day.isoformat()):
+            return text
     t = format_time(parse_time(text))
     if day is not None and t[:10] != day.isoformat():
         raise ValueError(f"time {text} is not on {day.isoformat()}, the day of this file")
