@@ -22,6 +22,7 @@ from typing import TypeVar
 
 from ..errors import Problem
 from .days import day_files, log_text, read_day, read_rows, to_samples
+from .imported import add_imported
 from .rollup import LATEST_FILE, Sources, fresh, read_rollups, rollup_dir
 from .samples import Sample, sample_key
 from .tally import (
@@ -53,6 +54,7 @@ def read_history(data_dir: Path, now: datetime, windows: Windows, days: int = 90
     for day, stats in counted.items():
         if day >= first:
             _put_day(table, day, stats)
+    add_imported(data_dir, table, raw, first, last, windows)  # days upwatch did not record
     return History(
         days={m: dict(sorted(d.items())) for m, d in sorted(table.items()) if d},
         recent=recent,
