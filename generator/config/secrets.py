@@ -268,18 +268,20 @@ class Masker:
         # Longest first, so a secret that contains another is masked whole.
         self.secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
         forms = [form for s in self.secrets for form in _secret_forms(s)]
-        self.patterns = [(_core(form), _form_regex(form)) for form in forms]
+        # Compiled when first needed: a pattern for every escape of every character is
+        # costly, and most texts never hold a secret's letters.
+        self.forms = [(_core(form), form) for form in forms]
 
     def __call__(self, text: str) -> str:
-        if not self.patterns:
+        if not self.forms:
             return text
         # Only an escape (%, \, &#) changes a letter or digit: without one, a form can only
         # be there if its longest run of letters and digits is. This keeps masking cheap.
         escaped = any(marker in text for marker in ESCAPE_MARKERS)
         folded = text.casefold()
-        for core, pattern in self.patterns:
+        for core, form in self.forms:
             if escaped or core in folded:
-                text = pattern.sub(MASK, text)
+                text = _form_regex(form).sub(MASK, text)
         return text
 
     def __bool__(self) -> bool:
