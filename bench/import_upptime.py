@@ -10,6 +10,7 @@ Run: python bench/import_upptime.py [--sites N] [--commits N] [--runs N] [--keep
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import shutil
 import subprocess
@@ -160,7 +161,11 @@ def main() -> None:
             timed(["-q", "build", "--config", config, "--now", now], folder)
             for _ in range(args.runs)
         )
-        print(f"upwatch build with the imported 90 days: {built:.2f} s (best of {args.runs})")
+        shown = json.loads((target / "site" / "api" / "monitors" / "service-0.json").read_text())
+        days = sum(1 for d in shown["days"] if d["samples"])
+        print(
+            f"upwatch build with the imported history: {built:.2f} s (best of {args.runs}), {days} of 90 days shown for service-0"
+        )
     finally:
         if args.keep is None:
             shutil.rmtree(folder, ignore_errors=True)
