@@ -367,6 +367,21 @@ def compact(config_path: Path, keep_days: int, now: datetime | None) -> None:
 
 @main.command()
 @config_option
+@click.option("--month", default=None, metavar="YYYY-MM", help="Default: the last complete month.")
+@now_option
+@click.option(
+    "--format", "fmt", type=click.Choice(["md", "json", "csv"]), default="md", show_default=True
+)
+@verbosity_options
+def report(config_path: Path, month: str | None, now: datetime | None, fmt: str) -> None:
+    """Print one month's reliability figures per monitor (for an SLA report)."""
+    from .commands.report import report as run_report
+
+    click.echo(run_report(_load(config_path), month, _now(now), fmt), nl=False)
+
+
+@main.command()
+@config_option
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
 @verbosity_options
 def serve(config_path: Path, port: int) -> None:

@@ -140,6 +140,13 @@ def positive(value: Any) -> str | None:
     return None if value > 0 else f"must be greater than 0, not {value}"
 
 
+def slo_target(value: Any) -> str | None:
+    """A target uptime in percent: above 0 and below 100 (100 would leave no error budget)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return f"must be a percentage such as 99.9, not {kind(value)}"
+    return None if 0 < value < 100 else f"must be above 0 and below 100, not {value:g}"
+
+
 def one_of(*choices: str) -> Callable[[Any], str | None]:
     def check(value: Any) -> str | None:
         if value in choices:

@@ -119,6 +119,16 @@ class Defaults:
         default=False,
         metadata=option("also open incidents for streaks of degraded samples", ck.flag),
     )
+    slo: float | None = field(
+        default=None,
+        metadata=option(
+            "target uptime in percent over the rolling 30 days, e.g. `99.9`: pages show the"
+            " error budget in minutes and its burn rate",
+            ck.slo_target,
+            convert=lambda value: None if value is None else float(value),
+            shown="none",
+        ),
+    )
     concurrency: int = field(
         default=500,
         metadata=option(
@@ -239,6 +249,7 @@ class Monitor:
     success_threshold: int = field(default=Defaults.success_threshold, metadata=PER_MONITOR)
     severity: str = field(default=Defaults.severity, metadata=PER_MONITOR)
     incident_on_degraded: bool = field(default=Defaults.incident_on_degraded, metadata=PER_MONITOR)
+    slo: float | None = field(default=Defaults.slo, metadata=PER_MONITOR)
     line: int = field(default=0, compare=False, repr=False)  # where status.yml defines it
     key: str = field(default="", compare=False, repr=False)  # e.g. "monitors[0] (api)"
     lines: tuple[tuple[str, int], ...] = field(default=(), compare=False, repr=False)

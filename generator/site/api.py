@@ -15,6 +15,7 @@ from typing import Any
 from .. import status
 from ..config.read import Config
 from ..incidents import Incident
+from ..reliability.report import MonitorReport, budget_json, stats_json
 from ..text import slugify
 from ..times import api_time as iso
 from .model import Files, MonitorState, Summary, resolved_time
@@ -61,6 +62,10 @@ def files(config: Config, summary: Summary) -> Files:
     }
     for state in summary.monitors:
         out[f"api/monitors/{state.id}.json"] = monitor_json(state)
+        if state.id in summary.reliability:
+            out[f"api/monitors/{state.id}.json"].update(
+                reliability_json(summary.reliability[state.id])
+            )
     return {name: dump(value) for name, value in out.items()}
 
 
@@ -260,6 +265,14 @@ def monitor_json(state: MonitorState) -> Json:
         "uptime": {k: _round(v) for k, v in state.uptime.items()},
         "days": days,
     }
+
+
+def reliability_json(report: MonitorReport) -> Json:
+    """The "stats" object of a monitor's JSON, and "slo" when it has a target."""
+    found: Json = {"stats": stats_json(report)}
+    if report.budget is not None:
+        found["slo"] = budget_json(report.budget)
+    return found
 
 
 def _round(value: float | None) -> float | None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import dataclasses
 import errno
 import functools
 import http.server
@@ -38,6 +39,7 @@ from .. import incidents as incidents_mod
 from ..config.read import Config, load_config
 from ..errors import IncidentError, Problem, UpwatchError, display_path
 from ..incidents import Incident
+from ..reliability.load import load_reports
 from ..store.history import read_history
 from . import api, badges, feed
 from . import html as render
@@ -52,8 +54,8 @@ LEGACY_RE = re.compile(r"^-(old-\d+|[a-z0-9_]{8})$")  # what earlier versions le
 AT_FDCWD, RENAME_EXCHANGE = -100, 2
 
 
-def build(config: Config, out: Path, now: datetime) -> None:
-    """Build the whole site into `out`."""
+def build(config: Config, out: Path, now: datetime, reliability: bool = True) -> None:
+    """Build the whole site into `out` (without reliability figures only for a benchmark)."""
     started = time.perf_counter()
     recover(out)
     check_out(config, out)
@@ -61,6 +63,9 @@ def build(config: Config, out: Path, now: datetime) -> None:
     windows = incidents_mod.maintenance_windows(incidents)
     history = read_history(config.data_dir, now, windows)
     summary = summarize(config, incidents, history, windows, now)
+    if reliability:
+        reports = load_reports(config, incidents, windows, now, history.days)
+        summary = dataclasses.replace(summary, reliability=reports)
     files = render_all(config, summary)
     write_site(files, out)
     pages = sum(1 for name in files if name.endswith(".html"))

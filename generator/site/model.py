@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -18,6 +18,7 @@ from markupsafe import Markup
 from .. import status
 from ..config.read import Monitor
 from ..incidents import Incident
+from ..reliability.report import MonitorReport
 from ..status import ComponentStatus, Day, Indicator
 from ..status import state_label as state_label  # the one place state words become labels
 from ..store.samples import Sample
@@ -139,6 +140,8 @@ class Summary:
     stale: str | None
     # the age of the newest sample past which the visitor's browser, too, says "Status unknown"
     stale_after: timedelta = status.STALE_AFTER
+    # monitor id -> reliability figures (empty when a build leaves them out)
+    reliability: Mapping[str, MonitorReport] = field(default_factory=dict)
 
     @property
     def updated(self) -> datetime:

@@ -42,7 +42,7 @@ from .rows import (
     NOT_READ,
     Unreadable,
     missing_columns,
-    parse_lines,
+    parse_text,
     records,
     split_line,
 )
@@ -291,7 +291,7 @@ def read_rows(
     found: list[Problem] = []
     try:
         text = data_text(path, root or repository(path.parent))
-        rows = parse_lines(text.split("\n"), day, found)
+        rows = parse_text(text, day, found)
     except Unreadable as exc:
         found.append(Problem("", exc.line, str(exc)))
         rows = Columns()

@@ -141,8 +141,9 @@ def rollup_dir(data_dir: Path) -> Path:
     return data_dir / ROLLUP_DIR
 
 
-def month_files(data_dir: Path) -> dict[Month, Path]:
-    """Every readable monthly rollup file, by (year, month); the others are logged, never opened."""
+def month_files(data_dir: Path, quiet: bool = False) -> dict[Month, Path]:
+    """Every readable monthly rollup file, by (year, month); the others are logged (unless
+    `quiet`: another reader of the same run logs them), never opened."""
     folder = rollup_dir(data_dir)
     if not folder.is_dir():
         return {}
@@ -150,7 +151,7 @@ def month_files(data_dir: Path) -> dict[Month, Path]:
     for path in folder.iterdir():
         match = MONTH_FILE_RE.match(path.name)
         reason = match and safefiles.refusal(path, repository(data_dir))
-        if reason:
+        if reason and not quiet:
             log.warning(
                 "%s: %s; %s", safefiles.display(path, repository(data_dir)), reason, NOT_READ
             )

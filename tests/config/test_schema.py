@@ -97,6 +97,7 @@ def test_every_per_monitor_key_is_a_defaults_key_with_its_default() -> None:
         "success_threshold",
         "severity",
         "incident_on_degraded",
+        "slo",
     ]
     base = {o.name: o for o in options(Defaults)}
     for opt in inherited:

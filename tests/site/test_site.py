@@ -153,7 +153,7 @@ def test_scheduled_maintenances_json(site: Path) -> None:
 
 def test_monitor_json_exact_shape_and_values(site: Path) -> None:
     api = read_json(site / "api/monitors/api.json")
-    assert list(api) == ["id", "name", "status", "uptime", "days"]
+    assert list(api) == ["id", "name", "status", "uptime", "days", "stats"]  # no slo: none set
     assert list(api["uptime"]) == ["24h", "7d", "30d", "90d"]
     assert len(api["days"]) == 90
     assert api["days"][-3:] == [

@@ -365,8 +365,9 @@ def test_a_window_added_after_the_rollup_counts_while_the_raw_file_exists(
     assert load_history(data, NOW, {}).days["db"][day].maintenance == 0
     written = compact(load_config(config), 60, NOW)  # reads the incident files as they are
     assert written == compacting.CompactResult()
-    assert rows_of(data, "2026-11-02")[1].split(",")[11] == (
-        hashlib.sha1(b"2026-11-02T02:00:00Z/2026-11-02T04:00:00Z").hexdigest()[:12]
+    assert (
+        rows_of(data, "2026-11-02")[1].split(",")[11]
+        == (hashlib.sha1(b"2026-11-02T02:00:00Z/2026-11-02T04:00:00Z").hexdigest()[:12])
     )
     assert history(config) == load_history(raw_only(data, tmp_path / "raw"), NOW, history_windows())
 
