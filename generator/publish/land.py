@@ -14,7 +14,7 @@ from pathlib import Path
 import git
 
 from ..config.read import Config
-from ..errors import PublishError
+from ..errors import PublishError, UsageError
 from .commit import T, _branch, _explain, _name, _open_repo, _push
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ def incident_changes(config: Config, since: str | None) -> Range:
     try:
         start = repo.commit(rev)
     except (git.BadName, ValueError):
-        raise PublishError(f"--since {rev}: no such commit in this repository") from None
+        raise UsageError(f"{rev}: no such commit in this repository", "--since") from None
     head = repo.head.commit
     folder = _name(config.incidents_dir, top)
     out = repo.git.diff(
