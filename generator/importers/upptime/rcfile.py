@@ -286,7 +286,11 @@ def _code(value: Any) -> bool:
 def map_website(website: Any) -> tuple[str, list[str], list[str]]:
     """The page title, the site: lines and the notes from `status-website`."""
     if not isinstance(website, dict):
-        return "Status", ["  title: Status"], ["status-website: not set; the page title is 'Status'"]
+        return (
+            "Status",
+            ["  title: Status"],
+            ["status-website: not set; the page title is 'Status'"],
+        )
     title = str(website.get("name") or "Status")
     lines = [f"  title: {yaml_text(title)}"]
     notes = []
