@@ -123,11 +123,30 @@ def tab_to_a_day(page: Any) -> Any:
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("script", [True, False])
 @pytest.mark.parametrize("width", [375, 1280])
-def test_tab_reaches_a_day_and_its_text_is_read(
-    browser: Any, page_file: Path, width: int, script: bool
+def test_tab_reaches_a_day_and_its_text_is_read(browser: Any, page_file: Path, width: int) -> None:
+    tab_to_a_day_and_read_it(browser, page_file, width, script=True)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [375, 1280])
+def test_without_a_script_a_monitor_page_day_takes_focus(
+    browser: Any, site: Path, width: int
 ) -> None:
+    tab_to_a_day_and_read_it(browser, site / "monitors/web.html", width, script=False)
+
+
+def test_the_index_leaves_tab_stops_per_day_to_its_script_and_links_each_bar(site: Path) -> None:
+    # 50 bars of 90 days: a tab stop a day would be 50 kB of the 150 kB the index may weigh
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert "<li tabindex" not in index and ".bar li:not([tabindex])" in (
+        site / "assets/live.js"
+    ).read_text(encoding="utf-8")
+    assert 'href="monitors/web.html"' in index
+    assert (site / "monitors/web.html").read_text(encoding="utf-8").count("<li tabindex=0") >= 90
+
+
+def tab_to_a_day_and_read_it(browser: Any, page_file: Path, width: int, script: bool) -> None:
     page = open_page(browser, page_file, width, script)
     try:
         day = tab_to_a_day(page)

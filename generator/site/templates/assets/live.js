@@ -65,6 +65,9 @@
     relative();
     stale();
   }
+  // the index writes its 50 bars without a tab stop per day (the page's weight): add them
+  var days = document.querySelectorAll(".bar li:not([tabindex])");
+  for (var d = 0; d < days.length; d++) days[d].tabIndex = 0;
   refresh();
   setInterval(refresh, 30000);
 })();
