@@ -8,7 +8,6 @@ import functools
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import git
@@ -33,7 +32,6 @@ class FileChange:
 @dataclass(frozen=True)
 class Range:
     since: str  # the full commit id
-    since_time: datetime  # when that commit was made
     files: list[FileChange]
 
 
@@ -65,8 +63,7 @@ def incident_changes(config: Config, since: str | None) -> Range:
     for name in sorted(filter(None, out.split("\0"))):
         if name.endswith(".md"):
             files.append(FileChange(top / name, _text(start, name), _text(head, name) or ""))
-    when = datetime.fromtimestamp(start.committed_date, UTC)
-    return Range(start.hexsha, when, files)
+    return Range(start.hexsha, files)
 
 
 def _text(commit: git.Commit, name: str) -> str | None:

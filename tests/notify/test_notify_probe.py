@@ -154,12 +154,12 @@ def test_a_hanging_receiver_costs_at_most_its_deadline(
     receiver.route("/slow", Reply.hang())
     slow = f'  - url: "json://127.0.0.1:{receiver.port}/slow"\n    name: slow\n'
     work = repo(tmp_path, monitored, hook_channel() + slow)
-    import time
-
-    started = time.monotonic()
-    output = probe(work, 0)
-    assert time.monotonic() - started < 3.5
+    output = probe(work, 0)  # returns while the slow receiver still holds its request
     assert titles(receiver) == ["[Partial outage] Public API is down"]
+    assert receiver.hits("/slow") == 1
+    log = (work / "data" / "notified.log").read_text()
+    assert "failed slow 2026-11-23-public-api-is-down/opened" in log  # tried again later
+    # The reason is the deadline's, not apprise's own 4 s read timeout: the deadline cut it.
     assert (
         "notify slow: [Partial outage] Public API is down: failed (no answer within 0.5 s)"
         in output
