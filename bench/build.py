@@ -5,7 +5,8 @@ the machine may be shared): from raw day files only, beside a bare `csv.reader` 
 the same files in the same run (target: at most 2x); in the steady state, where every
 finished day has its rollup rows (what a probe run writes once a day) and the raw files are
 kept (target: <= 1.0 s, <= 150 MB); after `upwatch compact --keep-days 14`; and the size
-of index.html for 50 monitors.
+of index.html for 50 monitors. Raw and steady-state builds are also timed without the
+reliability figures (failure kinds, downtime, SLO budgets: target <= 10 % over without).
 Run: python bench/build.py [--keep DIR] [--runs N]
 """
 
@@ -29,6 +30,11 @@ RUNS_PER_DAY = 288  # every 5 minutes
 VARIANTS = 7  # distinct day bodies, reused with another date so generating stays quick
 HEADER = "time,monitor,location,status,ms,code,detail\n"
 CLI = "import sys; from generator.cli import main; sys.argv[0] = 'upwatch'; main()"
+# The same command with the reliability figures left out (the build's switch, for this only).
+NO_STATS = (
+    "import functools, sys; import generator.site.build as b;"
+    " b.build = functools.partial(b.build, reliability=False); " + CLI
+)
 
 
 def monitor_ids(count: int) -> list[str]:
@@ -122,10 +128,10 @@ def incident_text(
     return "\n".join([*lines, "---", "What happened, in a few words.", ""])
 
 
-def run(*args: str) -> tuple[float, float]:
+def run(*args: str, code: str = CLI) -> tuple[float, float]:
     """Run an upwatch command in a child process; return wall seconds and its peak MB."""
     start = time.perf_counter()
-    child = subprocess.Popen([sys.executable, "-c", CLI, *args], stdout=subprocess.DEVNULL)
+    child = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - start
     if status:
@@ -135,11 +141,21 @@ def run(*args: str) -> tuple[float, float]:
     return wall, usage.ru_maxrss / 1024
 
 
-def measure(root: Path, runs: int) -> tuple[float, float]:
+def measure(root: Path, runs: int, code: str = CLI) -> tuple[float, float]:
     """Build the site of `root`: the best wall time of `runs` builds, and the peak MB of that one."""
     config = str(root / "status.yml")
     return min(
-        run("build", "--config", config, "--now", NOW.isoformat(), "-q") for _ in range(runs)
+        run("build", "--config", config, "--now", NOW.isoformat(), "-q", code=code)
+        for _ in range(runs)
+    )
+
+
+def stats_cost(root: Path, runs: int, label: str, wall: float) -> None:
+    """Print the build's time without the reliability figures beside `wall` (with them)."""
+    off, _ = measure(root, runs, NO_STATS)
+    print(
+        f"  {label}: {off:.2f} s without reliability figures, {wall:.2f} s with them"
+        f" ({(wall / off - 1) * 100:+.0f} %, target <= +10 %)"
     )
 
 
@@ -186,6 +202,7 @@ def main() -> None:
             f"build {label}, from raw files: {wall:.2f} s wall, {peak:.0f} MB peak,"
             f" {wall / bare:.2f}x the csv.reader pass (target <= 2x)"
         )
+        stats_cost(repo, options.runs, "from raw files", wall)
         wall, peak = upwatch(repo, "compact", "--keep-days", str(DAYS + 1))  # rolls no file
         print(f"rollups of every finished day (compact, all files kept): {wall:.2f} s wall")
         wall, peak = measure(repo, options.runs)
@@ -193,6 +210,7 @@ def main() -> None:
             f"build {label}, steady state (rollups up to yesterday, raw files kept):"
             f" {wall:.2f} s wall, {peak:.0f} MB peak (target <= 1.0 s, <= 150 MB)"
         )
+        stats_cost(repo, options.runs, "steady state", wall)
         wall, peak = upwatch(repo, "compact", "--keep-days", "14")
         size = sum(p.stat().st_size for p in (repo / "data").rglob("*") if p.is_file())
         print(

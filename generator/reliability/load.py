@@ -8,6 +8,7 @@ from datetime import date, datetime
 from ..config.read import Config
 from ..incidents import Incident
 from ..store.span_history import read_span_history
+from ..store.spans import DaySpans
 from ..store.tally import DayStats
 from .outages import Window
 from .report import MONTHS, MonitorReport, first_day, gather
@@ -20,10 +21,14 @@ def load_reports(
     now: datetime,
     known: Mapping[str, Mapping[date, DayStats]],
     months: int = MONTHS,
+    counted: Mapping[date, Mapping[str, DaySpans]] | None = None,
+    covered_from: date | None = None,
 ) -> dict[str, MonitorReport]:
-    """Every monitor's report; `known` are the day stats the caller has read already."""
+    """Every monitor's report; `known` are the day stats the caller has read already,
+    `counted` the spans of the days from `covered_from` on (history.read_history)."""
     first = first_day(now, months)
+    known_days = {m: dict(d) for m, d in known.items()}
     spans, days = read_span_history(
-        config.data_dir, now, windows, first, {m: dict(d) for m, d in known.items()}
+        config.data_dir, now, windows, first, known_days, counted, covered_from
     )
     return gather(config.monitors, incidents, days, spans, windows, now, months)

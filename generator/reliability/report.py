@@ -17,7 +17,7 @@ from ..config.read import Monitor
 from ..incidents import Incident
 from ..store.spans import DaySpans
 from ..store.tally import DayStats
-from .outages import Window
+from .outages import Window, outages
 from .slo import Budget, below, budget
 from .stats import Figures, MonitorData, Period, figures, last_months, period_days, recent_downtime
 
@@ -88,14 +88,15 @@ def monitor_data(
 def monitor_report(
     monitor: Monitor, data: MonitorData, now: datetime, months: Sequence[Period]
 ) -> MonitorReport:
-    found = {f"{n}d": figures(data, period_days(now, n), now) for n in WINDOW_DAYS}
+    seen = outages(data.spans, now)  # once: every period reads them
+    found = {f"{n}d": figures(data, period_days(now, n), now, seen) for n in WINDOW_DAYS}
     target = monitor.slo
     spent = None if target is None else budget(target, found["30d"], recent_downtime(data, now))
     return MonitorReport(
         monitor_id=monitor.id,
         target=target,
         windows=found,
-        months=tuple((p, figures(data, p, now)) for p in months),
+        months=tuple((p, figures(data, p, now, seen)) for p in months),
         budget=spent,
         now=now,
     )

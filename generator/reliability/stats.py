@@ -13,6 +13,7 @@ matter's `started` and `resolved`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -42,6 +43,9 @@ class Period:
 
     def holds(self, day: date) -> bool:
         return self.first <= day <= self.last
+
+    def days(self) -> list[date]:
+        return [self.first + timedelta(days=n) for n in range((self.last - self.first).days + 1)]
 
     def closed(self, now: datetime) -> bool:
         """Whether the period had ended by now."""
@@ -80,6 +84,15 @@ class MonitorData:
     maintenance: Sequence[Window] = ()
     incidents: Sequence[Incident] = ()  # incidents (not maintenance) that name this monitor
 
+    @functools.cached_property
+    def first_seen(self) -> datetime | None:
+        """The time of the monitor's first counted sample (before it: no data)."""
+        seen = [d for d, s in self.spans.items() if s.first is not None]
+        if not seen:
+            return None
+        first = min(seen)
+        return midnight(first) + timedelta(seconds=self.spans[first].first or 0)
+
 
 @dataclass(frozen=True)
 class Figures:
@@ -102,11 +115,16 @@ class Figures:
         return sum(n for _, n in self.kinds)
 
 
-def figures(data: MonitorData, period: Period, now: datetime) -> Figures:
-    """Every figure of one monitor over one period."""
-    days = {d: s for d, s in data.days.items() if period.holds(d)}
+def figures(
+    data: MonitorData, period: Period, now: datetime, found: Sequence[Outage] | None = None
+) -> Figures:
+    """Every figure of one monitor over one period (`found`: its outages, when known)."""
+    dates = period.days()
+    days = {d: data.days[d] for d in dates if d in data.days}
     window = period.window(now)
-    down, longest, count = downtime(outages(data.spans, now), window, data.maintenance)
+    if found is None:
+        found = outages(data.spans, now)
+    down, longest, count = downtime(found, window, data.maintenance)
     started = [i for i in data.incidents if i.started and window[0] <= i.started < window[1]]
     return Figures(
         uptime=day_uptime(days.values()),
@@ -114,10 +132,10 @@ def figures(data: MonitorData, period: Period, now: datetime) -> Figures:
         incidents=len(started),
         mttr_minutes=mean_minutes(repair_times(started)),
         mttd_minutes=mean_minutes(detect_times(started)),
-        mtbf_minutes=mtbf(observed(data.spans, window), down, count),
+        mtbf_minutes=mtbf(observed(data.first_seen, window), down, count),
         longest_minutes=minutes(longest),
         outages=count,
-        kinds=kind_counts(s for d, s in data.spans.items() if period.holds(d)),
+        kinds=kind_counts(data.spans[d] for d in dates if d in data.spans),
         p50_ms=weighted_rank(((s.ms_p50, s.ms_count) for s in days.values()), 50),
         p95_ms=weighted_rank(((s.ms_p95, s.ms_count) for s in days.values()), 95),
     )
@@ -169,15 +187,11 @@ def detect_times(incidents: Iterable[Incident]) -> list[timedelta]:
     ]
 
 
-def observed(spans: Mapping[date, DaySpans], window: Window) -> timedelta:
-    """The window from its first day with samples on (time before monitoring is no data)."""
-    seen = [d for d, s in spans.items() if s.first is not None]
-    days = [d for d in seen if midnight(d) < window[1]]
-    if not days:
+def observed(first_seen: datetime | None, window: Window) -> timedelta:
+    """The window from the first sample on (time before monitoring is no data)."""
+    if first_seen is None:
         return ZERO
-    first = min(days)
-    start = midnight(first) + timedelta(seconds=spans[first].first or 0)
-    return max(ZERO, window[1] - max(window[0], start))
+    return max(ZERO, window[1] - max(window[0], first_seen))
 
 
 def mtbf(span: timedelta, down: timedelta, outages: int) -> float | None:

@@ -31,7 +31,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,8 @@ from ..config.read import Config, load_config
 from ..errors import IncidentError, Problem, UpwatchError, display_path
 from ..incidents import Incident
 from ..reliability.load import load_reports
-from ..store.history import read_history
+from ..store.history import DAYS as HISTORY_DAYS
+from ..store.history import SpanDays, read_history
 from . import api, badges, feed
 from . import html as render
 from .model import Files, Summary
@@ -61,10 +62,14 @@ def build(config: Config, out: Path, now: datetime, reliability: bool = True) ->
     check_out(config, out)
     incidents = load_incidents(config)
     windows = incidents_mod.maintenance_windows(incidents)
-    history = read_history(config.data_dir, now, windows)
+    spans: SpanDays | None = {} if reliability else None
+    history = read_history(config.data_dir, now, windows, spans=spans)
     summary = summarize(config, incidents, history, windows, now)
-    if reliability:
-        reports = load_reports(config, incidents, windows, now, history.days)
+    if spans is not None:
+        covered = now.date() - timedelta(days=HISTORY_DAYS - 1)  # the days history.py read
+        reports = load_reports(
+            config, incidents, windows, now, history.days, counted=spans, covered_from=covered
+        )
         summary = dataclasses.replace(summary, reliability=reports)
     files = render_all(config, summary)
     write_site(files, out)

@@ -1,6 +1,6 @@
 """Day files: one append-only CSV file per UTC day under data/, and the one reader of them.
 
-    time,monitor,location,status,ms,code,detail,kind
+    time,monitor,location,status,ms,code,kind,detail
     2026-11-23T10:05:00Z,api,github,up,182,200,,
 
 A new file gets that header; an append writes the columns of the file's own header (a file
@@ -315,9 +315,7 @@ def to_samples(rows: Iterable[Row]) -> list[Sample]:
     """Rows as Samples, each distinct time parsed once; a row without a kind gets it derived."""
     stamps: dict[str, datetime] = {}
     samples = []
-    for row in rows:
-        t, monitor, location, status, ms, code, detail = row[:7]
-        kind = row[7] if len(row) > 7 else ""
+    for t, monitor, location, status, ms, code, detail, kind in rows:
         when = stamps.get(t)
         if when is None:
             when = stamps[t] = parse_time(t)

@@ -23,8 +23,9 @@ from typing import TypeVar
 from ..errors import Problem
 from .days import day_files, log_text, read_day, read_rows, to_samples
 from .imported import add_imported
-from .rollup import LATEST_FILE, Sources, fresh, read_rollups, rollup_dir
+from .rollup import LATEST_FILE, Sources, SpanTable, fresh, read_rollups, rollup_dir
 from .samples import Sample, sample_key
+from .spans import DaySpans, reduce_columns
 from .tally import (
     RECENT,
     DayStats,
@@ -40,17 +41,32 @@ from .tally import (
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+SpanDays = dict[date, dict[str, DaySpans]]  # day -> monitor -> spans
+DAYS = 90  # the days a build reads: the 90-day bar
 
 
-def read_history(data_dir: Path, now: datetime, windows: Windows, days: int = 90) -> History:
-    """Read raw day files and rollups for the `days` UTC days ending with now's day (samples after `now` ignored)."""
+def read_history(
+    data_dir: Path,
+    now: datetime,
+    windows: Windows,
+    days: int = DAYS,
+    spans: SpanDays | None = None,
+) -> History:
+    """Read raw day files and rollups for the `days` UTC days ending with now's day (samples after `now` ignored).
+
+    With `spans`, each day counted from its raw file leaves its spans there too (what
+    reliability figures read, spans.py), so no file is read twice.
+    """
     last = now.date()
     first = last - timedelta(days=days - 1)
     since = now - RECENT
     raw = {d: p for d, p in day_files(data_dir).items() if min(first, since.date()) <= d <= last}
-    table, sources = read_rollups(data_dir, first, last)
+    rolled: SpanTable | None = None if spans is None else {}
+    table, sources = read_rollups(data_dir, first, last, rolled)
     texts = window_text(windows)
-    counted, recent = _count_raw(raw, sources, texts, now, since)
+    counted, recent = _count_raw(raw, sources, texts, now, since, spans)
+    if spans is not None and rolled is not None:
+        _rolled_spans(spans, rolled, sources, first)
     for day, stats in counted.items():
         if day >= first:
             _put_day(table, day, stats)
@@ -64,7 +80,12 @@ def read_history(data_dir: Path, now: datetime, windows: Windows, days: int = 90
 
 
 def _count_raw(
-    raw: dict[date, Path], sources: Sources, windows: WindowText, now: datetime, since: datetime
+    raw: dict[date, Path],
+    sources: Sources,
+    windows: WindowText,
+    now: datetime,
+    since: datetime,
+    spans: SpanDays | None = None,
 ) -> tuple[dict[date, dict[str, DayStats]], dict[str, list[Sample]]]:
     """Stats of the raw days without fresh rollup rows, and the samples from `since` to `now`."""
     until, since_text = time_text(now), time_text(since, up=True)
@@ -76,14 +97,19 @@ def _count_raw(
         if d < since.date() and not fresh(sources.get(d), p, windows, d)
     }
     with _mapper(len(stale)) as mapped:
-        pending = mapped(_count_file, [(day, path, windows) for day, path in stale.items()])
+        jobs = [(day, path, windows, spans is not None) for day, path in stale.items()]
+        pending = mapped(_count_file, jobs)
         for day, path in raw.items():  # meanwhile, the days of the 48-hour view here
             if day >= since.date():
-                rows = read_rows(path, None, day)
-                counted[day] = count(rows, windows, until)
-                found += to_samples(r for r in rows.rows() if since_text <= r[0] <= until)
-        for day, stats, problems in pending:
+                rows = read_rows(path, None, day).until(until)
+                counted[day] = count(rows, windows)
+                found += to_samples(r for r in rows.rows() if since_text <= r[0])
+                if spans is not None:
+                    spans[day] = reduce_columns(rows, windows)
+        for day, stats, problems, day_spans in pending:
             counted[day] = stats
+            if spans is not None and day_spans is not None:
+                spans[day] = day_spans
             for problem in problems:
                 log.warning("%s", log_text(problem))
     recent: dict[str, list[Sample]] = {}
@@ -94,15 +120,32 @@ def _count_raw(
     return counted, recent
 
 
-CountJob = tuple[date, Path, WindowText]
+def _rolled_spans(spans: SpanDays, rolled: SpanTable, sources: Sources, first: date) -> None:
+    """Add the spans of the rolled-up days not counted raw, each day whose every row has them
+    (a row of an older version has none: then reliability.py reads that day itself)."""
+    by_day: SpanDays = {}
+    for monitor, days in rolled.items():
+        for day, day_spans in days.items():
+            by_day.setdefault(day, {})[monitor] = day_spans
+    for day, monitors in sources.items():
+        found = by_day.get(day, {})
+        if day >= first and day not in spans and found.keys() >= monitors.keys():
+            spans[day] = found
+
+
+CountJob = tuple[date, Path, WindowText, bool]  # the day, its file, windows, spans wanted
 PARALLEL_FROM = 8  # stale days: fewer are counted faster than worker processes start
 
 
-def _count_file(job: CountJob) -> tuple[date, dict[str, DayStats], list[Problem]]:
+def _count_file(
+    job: CountJob,
+) -> tuple[date, dict[str, DayStats], list[Problem], dict[str, DaySpans] | None]:
     """One stale day file counted (in a worker process: small values go back)."""
-    day, path, windows = job
+    day, path, windows, with_spans = job
     problems: list[Problem] = []
-    return day, count(read_rows(path, problems, day), windows), problems
+    rows = read_rows(path, problems, day)
+    day_spans = reduce_columns(rows, windows) if with_spans else None
+    return day, count(rows, windows), problems, day_spans
 
 
 @contextmanager

@@ -179,7 +179,8 @@ def read_month(
     best: dict[
         tuple[str, date], tuple[tuple[int, str, tuple[object, ...]], DayStats, DaySpans | None]
     ] = {}
-    for monitor, day, stats, source, day_spans in good_rows(path, _month_row, problems):
+    parse = _month_row if spans is None else _month_row_spans
+    for monitor, day, stats, source, day_spans in good_rows(path, parse, problems):
         rank = (-1 if source[0] is None else source[0], source[1], fields_of(stats))
         if (monitor, day) not in best or rank > best[(monitor, day)][0]:
             best[(monitor, day)] = rank, stats, day_spans
@@ -194,14 +195,21 @@ def read_month(
 
 
 def _month_row(row: dict[str, str]) -> tuple[str, date, DayStats, Source, DaySpans | None]:
+    """A day row's figures and source (its spans are parsed only when asked for)."""
     up, degraded, down, maintenance, ms_count, ms_sum = (int(row[c]) for c in COUNTS)
     p50, p95 = optional(row["ms_p50"]), optional(row["ms_p95"])
     stats = DayStats(up, degraded, down, maintenance, ms_count, ms_sum, p50, p95)
     source = (optional(row.get("size") or ""), row.get("windows") or "")
+    return row["monitor"], date.fromisoformat(row["day"]), stats, source, None
+
+
+def _month_row_spans(row: dict[str, str]) -> tuple[str, date, DayStats, Source, DaySpans | None]:
+    """A day row with its spans; a row of an older version has none (None)."""
+    monitor, day, stats, source, _ = _month_row(row)
     day_spans = None
-    if row.get("first_down"):  # rows of older versions have no spans
+    if row.get("first_down"):
         day_spans = parse_spans(*(row[c] for c in SPAN_COLUMNS))
-    return row["monitor"], date.fromisoformat(row["day"]), stats, source, day_spans
+    return monitor, day, stats, source, day_spans
 
 
 def good_rows(
@@ -235,13 +243,16 @@ def optional(text: str) -> int | None:
     return int(text) if text else None
 
 
-def read_rollups(data_dir: Path, first: date, last: date) -> tuple[DayTable, Sources]:
-    """Rolled-up day stats with first <= day <= last, and what each day row was counted from."""
+def read_rollups(
+    data_dir: Path, first: date, last: date, spans: SpanTable | None = None
+) -> tuple[DayTable, Sources]:
+    """Rolled-up day stats with first <= day <= last, and what each day row was counted from
+    (with `spans`, the rows' spans go there too)."""
     table: DayTable = {}
     sources: Sources = {}
     for month, path in month_files(data_dir).items():
         if (first.year, first.month) <= month <= (last.year, last.month):
-            for monitor, days in read_month(path, sources=sources).items():
+            for monitor, days in read_month(path, sources=sources, spans=spans).items():
                 kept = {d: s for d, s in days.items() if first <= d <= last}
                 if kept:
                     table.setdefault(monitor, {}).update(kept)

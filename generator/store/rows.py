@@ -11,11 +11,20 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from itertools import repeat
 
 from ..errors import Problem
-from .samples import COLUMNS, MAX_MS, format_time, parse_row, parse_time
+from .samples import (
+    COLUMNS,
+    FAILURE_KINDS,
+    KIND_COLUMNS,
+    MAX_MS,
+    format_time,
+    parse_row,
+    parse_time,
+)
 from .tally import KINDS, Columns, Row
 
 CONFLICT_START = "<<<<<<<"  # git's marker, first line of a file added on both sides
@@ -63,6 +72,8 @@ def missing_columns(header: list[str]) -> str | None:
 
 
 CODES = {str(n): n for n in range(100, 1000)}  # samples.is_code as a table for the hot loop
+LAYOUTS = (list(COLUMNS), list(KIND_COLUMNS))  # the headers upwatch writes (older, newer)
+KIND_VALUES = {"", *FAILURE_KINDS}
 
 
 def parse_text(text: str, day: date | None, found: list[Problem]) -> Columns:
@@ -80,18 +91,17 @@ def parse_lines(lines: list[str], day: date | None, found: list[Problem]) -> Col
     With `day`, a row whose time is on another day is bad too.
     """
     header, first = _header_of(lines, found)
-    if header == list(COLUMNS):
+    if header in LAYOUTS:
         body = dict.fromkeys(lines[first:])  # exact duplicates once, in file order
         body.pop("", None)
         body.pop(lines[first - 1], None)  # the header again: both sides added the file
-        rows = _by_column(list(body), day)
+        rows = _by_column(list(body), day, len(header))
         if rows is not None:
             return rows
     return Columns.of(_by_line(lines, header, first, day, found))
 
 
-HEADER = ",".join(COLUMNS)
-STEP = len(COLUMNS) - 1  # fields per line when the text is split at commas only
+HEADERS = {",".join(layout): len(layout) - 1 for layout in LAYOUTS}  # header -> commas a line
 
 
 def _by_text(text: str, day: date | None) -> Columns | None:
@@ -105,16 +115,19 @@ def _by_text(text: str, day: date | None) -> Columns | None:
     value) is left to parse_lines, which says where.
     """
     head, _, body = text.partition("\n")
-    if head != HEADER or not body.endswith("\n") or len(body) > BY_TEXT_LIMIT:
+    step = HEADERS.get(head)  # fields per line when the text is split at commas only
+    if step is None or not body.endswith("\n") or len(body) > BY_TEXT_LIMIT:
         return None
     flat = body[:-1].split(",")
-    if len(flat) % STEP != 1 or len(flat) == 1:
+    if len(flat) % step != 1 or len(flat) == 1:
         return None
-    monitors, locations, statuses, ms, codes = (flat[n::STEP] for n in range(1, STEP))
-    shared = flat[STEP:-1:STEP]  # detail of each line but the last, then the next line's time
+    monitors, locations, statuses, ms, codes, *kind = (flat[n::step] for n in range(1, step))
+    shared = flat[step:-1:step]  # detail of each line but the last, then the next line's time
     last = flat[-1]  # the last line's detail
-    plain = (*map(set, (monitors, locations, statuses, ms, codes)), {flat[0], last})
+    plain = (*map(set, (monitors, locations, statuses, ms, codes, *kind)), {flat[0], last})
     if "\n" in "".join(set().union(*plain)) or '"' in "".join(set().union(*plain[:2])):
+        return None
+    if kind and not plain[5] <= KIND_VALUES:  # a quoted or unknown kind: said line by line
         return None
     parts = {v: v.split("\n") for v in set(shared)}
     if any(len(two) != 2 for two in parts.values()):
@@ -136,7 +149,8 @@ def _by_text(text: str, day: date | None) -> Columns | None:
     if not _distinct(times, monitors):
         return None
     distinct = ({flat[0], *time_of.values()}, *plain[:5], said)
-    return _checked(times, monitors, locations, statuses, ms, codes, details, day, distinct)
+    columns = _checked(times, monitors, locations, statuses, ms, codes, details, day, distinct)
+    return columns if columns is None or not kind else replace(columns, kind=kind[0])
 
 
 BY_TEXT_LIMIT = 64 * 1024 * 1024  # characters; a larger file is read line by line
@@ -161,15 +175,23 @@ def _distinct(times: list[str], monitors: list[str]) -> bool:
     return len(set(zip(times, monitors, strict=True))) == len(times)
 
 
-def _by_column(lines: list[str], day: date | None) -> Columns | None:
-    """Rows of lines that are all good, each distinct value checked once; None when one is not."""
+def _by_column(lines: list[str], day: date | None, width: int = len(COLUMNS)) -> Columns | None:
+    """Rows of lines that are all good, each distinct value checked once; None when one is not.
+
+    `width` 8: the lines have the kind column before the detail (samples.KIND_COLUMNS).
+    """
     if not lines:
         return Columns()
-    split = _split(lines)
+    split = _split(lines, width)
     if split is None:
         return None
-    times, monitors, locations, statuses, ms, codes, details = split
-    return _checked(times, monitors, locations, statuses, ms, codes, details, day)
+    times, monitors, locations, statuses, ms, codes, *kind, details = split
+    if kind and not set(kind[0]) <= KIND_VALUES:
+        return None
+    columns = _checked(times, monitors, locations, statuses, ms, codes, details, day)
+    if not kind:
+        return columns
+    return None if columns is None else replace(columns, kind=kind[0])
 
 
 def _checked(
@@ -218,15 +240,14 @@ def _checked(
     )
 
 
-def _split(lines: list[str]) -> Sequence[list[str]] | None:
-    """The seven columns of lines in file order, or None when a line has another number of fields.
+def _split(lines: list[str], width: int = len(COLUMNS)) -> Sequence[list[str]] | None:
+    """The `width` columns of lines in file order, or None when a line has another number of fields.
 
     A line without a quote must hold six commas, and then one split of all the lines joined
     gives every field (no list per line, which is most of the cost). A line with a quote is
     read by csv and stands in the join as its plain fields; one whose fields hold a comma
     stands as seven empty fields, set to its own after the split.
     """
-    width = len(COLUMNS)
     joined = ",".join(lines)
     commas: list[tuple[int, list[str]]] = []
     if '"' in joined:
@@ -268,7 +289,7 @@ def _by_line(
     lines: list[str], header: list[str], first: int, day: date | None, found: list[Problem]
 ) -> list[Row]:
     """The rows of a file that holds a bad line (or another column order), line by line."""
-    layout = None if header == list(COLUMNS) else [_index(header, c) for c in COLUMNS]
+    layout = None if header == list(KIND_COLUMNS) else [_index(header, c) for c in KIND_COLUMNS]
     seen = {lines[first - 1], ""}  # the header again (both sides added it), blank lines
     times: dict[str, str] = {}
     rows: list[Row] = []
@@ -284,15 +305,17 @@ def _by_line(
                 raise ValueError(f"expected {len(header)} fields, found {len(fields)}")
             if layout:
                 fields = ["" if i is None else fields[i] for i in layout]
-            t_text, monitor, location, status, ms, code, detail = fields
+            t_text, monitor, location, status, ms, code, kind, detail = fields
             number_code = CODES.get(code)
-            if not monitor or status not in KINDS or (code and number_code is None):
-                parse_row(dict(zip(COLUMNS, fields, strict=True)))  # raises its message
+            bad_kind = kind not in KIND_VALUES
+            if not monitor or status not in KINDS or (code and number_code is None) or bad_kind:
+                parse_row(dict(zip(KIND_COLUMNS, fields, strict=True)))  # raises its message
             t = times.get(t_text) or times.setdefault(t_text, _day_time(t_text, day))
             value = _ms(ms)
             if value == -1:
-                parse_row(dict(zip(COLUMNS, fields, strict=True)))
-            rows.append((t, monitor, location or "default", status, value, number_code, detail))
+                parse_row(dict(zip(KIND_COLUMNS, fields, strict=True)))
+            row = (t, monitor, location or "default", status, value, number_code, detail, kind)
+            rows.append(row)
         except ValueError as exc:
             found.append(Problem("", number, str(exc)))
     return rows

@@ -1,14 +1,15 @@
 """A sample and its row in a day file: the one place that says how a row is written and read.
 
-time,monitor,location,status,ms,code,detail,kind
+time,monitor,location,status,ms,code,kind,detail
 2026-11-23T10:05:00Z,api,github,up,182,200,,
-2026-11-23T10:10:00Z,api,github,down,41,503,HTTP 503,http_5xx
+2026-11-23T10:10:00Z,api,github,down,41,503,http_5xx,HTTP 503
 
 A degraded or down sample carries its failure kind (FAILURE_KINDS), decided by the probe.
 Files written before kinds existed have no `kind` column: their rows get the kind
 `derive_kind` reads from code and detail, the one place that reads a reason's words.
 A day file keeps the header it was created with (appends write its own columns), so one
-file never mixes two headers and union merges stay line by line.
+file never mixes two headers and union merges stay line by line. `kind` comes before
+`detail`, so the one free-text field stays last on the line (what rows.py's fast path needs).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ __all__ = [
 
 COLUMNS = ("time", "monitor", "location", "status", "ms", "code", "detail")
 HEADER = ",".join(COLUMNS) + "\n"  # files written before failure kinds
-KIND_COLUMNS = (*COLUMNS, "kind")
+KIND_COLUMNS = (*COLUMNS[:-1], "kind", "detail")
 KIND_HEADER = ",".join(KIND_COLUMNS) + "\n"  # every new day file
 FAILURE_KINDS = (
     "dns",
@@ -98,9 +99,9 @@ def to_row(sample: Sample, kind: bool = True) -> list[str]:
         sample.status,
         "" if sample.ms is None else str(sample.ms),
         "" if sample.code is None else str(sample.code),
-        " ".join(sample.detail.split()),
     ]
-    return [*fields, sample.kind] if kind else fields
+    detail = " ".join(sample.detail.split())
+    return [*fields, sample.kind, detail] if kind else [*fields, detail]
 
 
 def derive_kind(status: str, code: int | None, detail: str) -> str:

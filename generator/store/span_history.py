@@ -4,52 +4,67 @@ Like history.py: finished days come from their rollup rows while those are fresh
 from the day file as it is now, under the maintenance windows of now) and hold spans; any
 other day with a raw file is counted from it with the one reader, and so are the days of the
 48-hour view, today's up to `now`. A compacted day is read from its rollup row as it is.
+The days the build's history.py counted from raw files come with their spans (`counted`),
+so no file is read twice.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
 from .days import day_files, read_rows
 from .rollup import Sources, SpanTable, fresh, month_files, read_month
-from .spans import reduce_columns
+from .spans import DaySpans, reduce_columns
 from .tally import RECENT, DayTable, Windows, count, time_text, window_text
 
 T = TypeVar("T")
 
 
 def read_span_history(
-    data_dir: Path, now: datetime, windows: Windows, first: date, known: DayTable
+    data_dir: Path,
+    now: datetime,
+    windows: Windows,
+    first: date,
+    known: DayTable,
+    counted: Mapping[date, Mapping[str, DaySpans]] | None = None,
+    covered_from: date | None = None,
 ) -> tuple[SpanTable, DayTable]:
-    """Spans and day stats of every monitor for first..now's day; `known` (the build's day
-    stats, history.py) stands for the days it holds."""
+    """Spans and day stats of every monitor for first..now's day.
+
+    `known` (the build's day stats, history.py) stands for the days it holds, and `counted`
+    for the spans of the days from `covered_from` on that history.py read (raw or rolled up).
+    """
+    counted = counted or {}
     last, recent = now.date(), (now - RECENT).date()
+    covered = covered_from or last + timedelta(days=1)
     texts = window_text(windows)
     spans: SpanTable = {}
     table: DayTable = {}
     sources: Sources = {}
+    older = covered - timedelta(days=1)
     for (year, month), path in month_files(data_dir, quiet=True).items():
-        if (first.year, first.month) <= (year, month) <= (last.year, last.month):
+        if (first.year, first.month) <= (year, month) <= (older.year, older.month):
             for monitor, days in read_month(path, [], sources, spans).items():
                 table.setdefault(monitor, {}).update(days)
+    for day, found in counted.items():
+        _put_day(spans, day, found)
     for day, path in day_files(data_dir, []).items():  # history.py reports refusals
-        if not first <= day <= last:
+        if not first <= day <= last or day in counted:
             continue
         rows_of_day = sources.get(day, {})
-        if (
-            day < recent
-            and fresh(rows_of_day, path, texts, day)
-            and _spans_kept(spans, rows_of_day, day)
-        ):
+        kept = fresh(rows_of_day, path, texts, day) and _spans_kept(spans, rows_of_day, day)
+        if day < min(recent, covered) and kept:
             continue
         rows = read_rows(path, [], day).until(time_text(now))
         _put_day(spans, day, reduce_columns(rows, texts))
         if not any(day in days for days in known.values()):
             _put_day(table, day, count(rows, texts))
-    return _in_range(spans, first, last), _merged(_in_range(table, first, last), known)
+    spans = _in_range(spans, first, last)
+    table = _in_range(table, first, min(last, older))
+    return spans, _merged(table, known)
 
 
 def _spans_kept(spans: SpanTable, monitors: Mapping[str, object], day: date) -> bool:

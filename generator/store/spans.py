@@ -20,10 +20,10 @@ Text form in a rollup row: first `300` (empty: None), first_down `1`/`0`, runs
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
 from typing import TypeVar
 
 from .samples import FAILURE_KINDS, derive_kind
@@ -57,20 +57,20 @@ def reduce_day(
     windows: Sequence[tuple[str, str]] = (),
 ) -> DaySpans:
     """The DaySpans of one monitor's rows of one day (times as data-file text, any order)."""
-    order = range(len(times))
+    order = sorted(range(len(times)), key=times.__getitem__)  # in time order (mostly already)
     if windows:
-        order = [i for i in order if not any(s <= times[i] < e for s, e in windows)]  # type: ignore[assignment]
+        order = [i for i in order if not any(s <= times[i] < e for s, e in windows)]
     if not order:
         return DaySpans()
-    if any(times[a] > times[b] for a, b in pairwise(order)):
-        order = sorted(order, key=times.__getitem__)  # type: ignore[assignment]
     counted = [statuses[i] for i in order]
     first = seconds(times[order[0]])
-    if counted.count("up") == len(counted):
+    if "down" not in counted and "degraded" not in counted:
         return DaySpans(first)
     found = Counter(kinds[i] for i in order if statuses[i] != "up")
     kind_counts = tuple((k, found[k]) for k in FAILURE_KINDS if found[k])
-    runs = tuple(down_runs((seconds(times[i]), statuses[i]) for i in order))
+    runs: tuple[Run, ...] = ()
+    if "down" in counted:
+        runs = tuple(down_runs((seconds(times[i]), statuses[i]) for i in order))
     return DaySpans(first, counted[0] == "down", runs, kind_counts)
 
 
@@ -159,6 +159,7 @@ def spans_fields(spans: DaySpans) -> tuple[str, str, str, str]:
     return first, "1" if spans.first_down else "0", runs, kinds
 
 
+@functools.lru_cache(maxsize=4096)  # most days of most monitors read alike
 def parse_spans(first: str, first_down: str, runs: str, kinds: str) -> DaySpans:
     """A DaySpans from its rollup fields; ValueError when they are damaged."""
     parsed: list[Run] = []

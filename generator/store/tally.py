@@ -20,7 +20,8 @@ from .samples import Sample
 RECENT = timedelta(hours=48)  # History.recent and .hourly cover this much before now
 KINDS = {"up": 0, "degraded": 1, "down": 2}
 MAINTENANCE = 3
-Row = tuple[str, str, str, str, int | None, int | None, str]  # a Sample's fields, time as text
+# a Sample's fields, time as text; kind "" for a row of a file without the kind column
+Row = tuple[str, str, str, str, int | None, int | None, str, str]
 WindowText = dict[str, list[tuple[str, str]]]  # monitor -> [(start, end)] as data-file times
 Windows = Mapping[str, Sequence[tuple[datetime, datetime]]]
 
@@ -110,13 +111,15 @@ class Columns:
     ms: Sequence[int | None] = ()
     code: Sequence[int | None] = ()
     detail: Sequence[str] = ()
+    kind: Sequence[str] = ()  # empty for a file without the kind column (see samples.py)
 
     def __len__(self) -> int:
         return len(self.time)
 
     def rows(self) -> list[Row]:
         fields = (self.time, self.monitor, self.location, self.status, self.ms, self.code)
-        return list(zip(*fields, self.detail, strict=True))
+        kinds = self.kind or [""] * len(self.time)
+        return list(zip(*fields, self.detail, kinds, strict=True))
 
     @classmethod
     def of(cls, rows: Sequence[Row]) -> Columns:

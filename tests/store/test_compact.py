@@ -237,9 +237,9 @@ def test_rollup_rows_hold_the_day_figures(tmp_path: Path) -> None:
         "2026-11-02,db,1,1,0,1,2,2530,30,2500,,,3600,0,,slow:1\n"
     )
     assert (tmp_path / "data/rollup/latest.csv").read_text(encoding="utf-8") == (
-        "time,monitor,location,status,ms,code,detail,kind\n"
-        "2026-11-02T05:00:00Z,api,ci,up,80,200,ok,\n"
-        "2026-11-02T05:00:00Z,db,ci,degraded,2500,,,slow\n"
+        "time,monitor,location,status,ms,code,kind,detail\n"
+        "2026-11-02T05:00:00Z,api,ci,up,80,200,,ok\n"
+        "2026-11-02T05:00:00Z,db,ci,degraded,2500,,slow,\n"
     )
 
 

@@ -44,9 +44,9 @@ def test_the_day_file_is_exactly_as_pinned(tmp_path: Path) -> None:
     [path] = append_samples(tmp_path, samples)
     assert path == tmp_path / "2026-11-23.csv"
     assert text(path) == (
-        "time,monitor,location,status,ms,code,detail,kind\n"
+        "time,monitor,location,status,ms,code,kind,detail\n"
         "2026-11-23T10:05:00Z,api,github,up,182,200,,\n"
-        "2026-11-23T10:05:00Z,db,github,down,10000,,timeout after 10 s,timeout\n"
+        "2026-11-23T10:05:00Z,db,github,down,10000,,timeout,timeout after 10 s\n"
     )
 
 
@@ -84,8 +84,8 @@ def test_details_with_commas_and_quotes_are_csv_quoted(tmp_path: Path) -> None:
     )
     [path] = append_samples(tmp_path, [sample])
     assert text(path).splitlines()[1] == (
-        "2026-11-23T10:05:00Z,api,github,down,182,200,"
-        '"json status: expected ""UP"", got \'DOWN\', twice",content'
+        "2026-11-23T10:05:00Z,api,github,down,182,200,content,"
+        '"json status: expected ""UP"", got \'DOWN\', twice"'
     )
     assert read_samples(tmp_path) == [sample]
 
@@ -247,3 +247,26 @@ def test_reading_a_window(tmp_path: Path) -> None:
 def test_sample_key_orders_missing_values_first() -> None:
     samples = [at(0, ms=5), at(0, ms=None), at(0, ms=0)]
     assert [s.ms for s in sorted(samples, key=sample_key)] == [None, 0, 5]
+
+
+def test_kinds_read_back_whichever_way_a_file_is_read(tmp_path: Path) -> None:
+    # plain lines (read from the text whole), a quoted detail with commas (column by column),
+    # and a malformed line (line by line): each row keeps its own kind
+    path = tmp_path / "2026-11-23.csv"
+    plain = "2026-11-23T10:05:00Z,api,ci,down,,503,http_5xx,HTTP 503\n"
+    quoted = '2026-11-23T10:10:00Z,api,ci,down,5,200,content,"json a: expected 1, got 2"\n'
+    for body, lines in ((plain, 1), (plain + quoted, 2), (plain + quoted + "torn\n", 2)):
+        path.write_text(KIND_HEADER + body)
+        problems: list[Problem] = []
+        kinds = [s.kind for s in read_day(path, problems)]
+        assert kinds == ["http_5xx", "content"][:lines]
+        assert len(problems) == body.endswith("torn\n")
+
+
+def test_an_unknown_kind_is_a_bad_line(tmp_path: Path) -> None:
+    path = tmp_path / "2026-11-23.csv"
+    path.write_text(KIND_HEADER + "2026-11-23T10:05:00Z,api,ci,down,,,teapot,x\n")
+    problems: list[Problem] = []
+    assert read_day(path, problems) == []
+    assert [p.line for p in problems] == [2]
+    assert problems[0].message.startswith("kind must be one of dns, connect, tls")
