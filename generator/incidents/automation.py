@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import cast
 
@@ -21,7 +21,7 @@ from ..times import duration, format_time
 from .folder import free_path, incident_paths, load, maintenance_windows, read_bytes, write
 from .model import Change, Incident, Update
 from .outages import Outage, outages, plan, points
-from .text import locate, patch
+from .text import kinds_text, locate, patch
 from .validate import read
 
 log = logging.getLogger(__name__)
@@ -63,17 +63,38 @@ def update_monitor(
         i for i in incidents if i.auto and not i.is_maintenance and i.monitors[:1] == (monitor.id,)
     ]
     decision = plan(found, owned, series, monitor.success_threshold)
-    changes = [c for i, at in decision.resolve if (c := resolve(config, i, at, now, monitor.id))]
+    changes = [
+        c
+        for i, at in decision.resolve
+        if (c := resolve(config, i, at, now, monitor.id, kinds_seen(samples, i.started, at)))
+    ]
     # An open auto incident that lists this monitor second, or a broken file that looks like
     # one, already speaks for it: a second incident would only repeat it.
     others = [i for i in incidents if i.auto and i.is_open and monitor.id in i.monitors[1:]]
     if decision.open and not others and monitor.id not in claimed:
-        changes.append(open_incident(config, monitor, decision.open, now))
+        kinds = kinds_seen(samples, decision.open.start, now + timedelta(seconds=1))
+        changes.append(open_incident(config, monitor, decision.open, now, kinds))
     return changes
 
 
+def kinds_seen(samples: Iterable[store.Sample], start: datetime | None, end: datetime) -> list[str]:
+    """The failure kinds of the samples from start to before end, in the order first seen."""
+    return list(
+        dict.fromkeys(
+            s.kind
+            for s in samples
+            if s.kind and (start is None or start <= s.time) and s.time < end
+        )
+    )
+
+
 def resolve(
-    config: Config, incident: Incident, at: datetime, now: datetime, monitor_id: str
+    config: Config,
+    incident: Incident,
+    at: datetime,
+    now: datetime,
+    monitor_id: str,
+    kinds: Iterable[str] = (),
 ) -> Change | None:
     """Mark an auto incident resolved, re-reading it first so a person's edits are kept."""
     try:
@@ -86,7 +107,12 @@ def resolve(
     at = max(at, fresh.started or at)
     lasted = duration(at - (fresh.started or at))
     note = Update(now, "resolved", f"Resolved after {lasted}.")
-    changed = patch(text, {"status": "resolved", "resolved": format_time(at)}, note)
+    values = {"status": "resolved", "resolved": format_time(at)}
+    # the kinds a person wrote stay, in their order; kinds seen since are added after them
+    every = tuple(dict.fromkeys((*fresh.kinds, *kinds)))
+    if every != fresh.kinds:
+        values["kinds"] = kinds_text(every)
+    changed = patch(text, values, note)
     if read(changed, incident.path)[1]:
         log.warning("%s: could not mark it resolved; please do it by hand", incident.path)
         return None
@@ -94,7 +120,9 @@ def resolve(
     return Change("resolved", incident.id, monitor_id, f"after {lasted}")
 
 
-def open_incident(config: Config, monitor: Monitor, outage: Outage, now: datetime) -> Change:
+def open_incident(
+    config: Config, monitor: Monitor, outage: Outage, now: datetime, kinds: Iterable[str] = ()
+) -> Change:
     """Write a new auto incident for an outage that has lasted long enough."""
     state = "degraded" if outage.first.status == "degraded" else "down"
     title = f"{monitor.name} is {state}"
@@ -108,6 +136,7 @@ def open_incident(config: Config, monitor: Monitor, outage: Outage, now: datetim
         monitors=(monitor.id,),
         started=outage.start,
         auto=True,
+        kinds=tuple(kinds),
         updates=(Update(now, "investigating", as_markdown_text(reason)),),
     )
     write(incident)

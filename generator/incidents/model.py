@@ -47,6 +47,7 @@ KEYS = (
     "started",
     "resolved",
     "auto",
+    "kinds",
     "start",
     "end",
 )
@@ -91,6 +92,7 @@ class Incident:
     started: datetime | None = None
     resolved: datetime | None = None
     auto: bool = False
+    kinds: tuple[str, ...] = ()  # failure kinds seen during the outage, in the order seen
     start: datetime | None = None  # maintenance only
     end: datetime | None = None  # maintenance only
     body: str = ""  # the person-written story, Markdown, without the timeline

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -71,11 +71,18 @@ def front_lines(incident: Incident) -> list[str]:
             lines.append(f"{key}: {format_time(value)}")
     if incident.auto:
         lines.append("auto: true")
+    if incident.kinds:
+        lines.append(f"kinds: {kinds_text(incident.kinds)}")
     for key in ("start", "end"):
         value = getattr(incident, key)
         if value is not None:
             lines.append(f"{key}: {format_time(value)}")
     return lines
+
+
+def kinds_text(kinds: Iterable[str]) -> str:
+    """Failure kinds as front matter writes them: [timeout, http_5xx]."""
+    return f"[{', '.join(kinds)}]"
 
 
 def render_update(update: Update) -> str:

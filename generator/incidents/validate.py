@@ -14,6 +14,7 @@ from ..config.checks import did_you_mean, one_of
 from ..config.yamlfile import LineDict, LineList, parse_yaml
 from ..errors import IncidentError, Problem
 from ..status import SEVERITIES, state_label
+from ..store.samples import FAILURE_KINDS
 from ..times import format_time, within_years
 from .model import FILE_NAME_RE, KEYS, STATES, TYPES, UPDATE_STATES, Incident, Update
 from .text import (
@@ -171,6 +172,7 @@ class Checker:
             "severity": _choice(SEVERITIES),
             "monitors": lambda v: self.monitors(v, raw, known),
             "auto": _flag,
+            "kinds": _kinds,
             **dict.fromkeys(("started", "resolved", "start", "end"), front_time),
         }
         out: dict[str, Any] = {}
@@ -343,6 +345,22 @@ def _title(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError("must be a non-empty text")
     return value
+
+
+def _kinds(value: Any) -> tuple[str, ...]:
+    """Failure kinds as a list, each from the probe's vocabulary (store.samples)."""
+    if value is None:
+        return ()
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list):
+        raise ValueError("must be a list of failure kinds, such as [timeout, http_5xx]")
+    for item in items:
+        if not isinstance(item, str) or item not in FAILURE_KINDS:
+            hint = did_you_mean(str(item), FAILURE_KINDS)
+            raise ValueError(
+                f"{item!r} is not a failure kind{hint} (one of {', '.join(FAILURE_KINDS)})"
+            )
+    return tuple(dict.fromkeys(items))
 
 
 def _flag(value: Any) -> bool:

@@ -9,6 +9,7 @@ import pytest
 
 from generator import incidents
 from generator.config.read import Config, load_config
+from generator.errors import IncidentError
 from generator.incidents import Change, parse
 from generator.incidents.outages import Outage, outages, points
 from generator.store import days as store
@@ -36,6 +37,7 @@ monitors:
 """
 T0 = datetime(2026, 6, 19, 23, 40, tzinfo=UTC)
 DETAIL = {"down": "HTTP 503", "degraded": "slow: 2500 ms", "up": ""}
+KIND = {"down": "http_5xx", "degraded": "slow", "up": ""}  # as the probe decides them
 
 
 def at(step: int) -> datetime:
@@ -44,7 +46,7 @@ def at(step: int) -> datetime:
 
 
 def sample(step: int, status: str, monitor: str = "api", location: str = "default") -> Sample:
-    return Sample(at(step), monitor, location, status, 10, None, DETAIL[status])
+    return Sample(at(step), monitor, location, status, 10, None, DETAIL[status], KIND[status])
 
 
 # --- streak math --------------------------------------------------------------------
@@ -158,6 +160,7 @@ severity: major
 monitors: [api]
 started: 2026-06-19T23:55:00Z
 auto: true
+kinds: [http_5xx]
 ---
 
 ## Updates
@@ -338,3 +341,44 @@ def test_a_file_saved_with_windows_line_endings_keeps_them(config: Config) -> No
     run(config, 3, api="up")
     data = path.read_bytes()
     assert b"status: resolved\r\n" in data and b"\n" not in data.replace(b"\r\n", b"")
+
+
+# --- failure kinds --------------------------------------------------------------------
+
+
+def kind_run(config: Config, step: int, kind: str) -> list[Change]:
+    """A run where api is down with this kind ("" for up)."""
+    status = "down" if kind else "up"
+    got = Sample(at(step), "api", "default", status, 10, None, DETAIL[status], kind)
+    store.append_samples(config.data_dir, [got])
+    return incidents.update(config, at(step), ["api"])
+
+
+def test_an_auto_incident_records_the_kinds_of_its_outage_in_the_order_seen(
+    config: Config,
+) -> None:
+    for step, kind in enumerate(["timeout", "timeout"]):
+        kind_run(config, step, kind)
+    assert only(config).kinds == ("timeout",)
+    for step, kind in enumerate(["http_5xx", "timeout", "", ""], start=2):
+        kind_run(config, step, kind)
+    assert (only(config).status, only(config).kinds) == ("resolved", ("timeout", "http_5xx"))
+    assert "kinds: [timeout, http_5xx]\n" in next(iter(files(config).values()))
+
+
+def test_kinds_a_person_wrote_stay_and_kinds_seen_since_follow_them(config: Config) -> None:
+    kind_run(config, 0, "dns")
+    kind_run(config, 1, "dns")
+    path = next(config.incidents_dir.glob("*.md"))
+    path.write_text(path.read_text().replace("kinds: [dns]", "kinds: [connect]"))
+    for step, kind in enumerate(["tls", "", ""], start=2):
+        kind_run(config, step, kind)
+    assert only(config).kinds == ("connect", "dns", "tls")
+
+
+def test_an_unknown_kind_is_an_error_with_a_hint(tmp_path: Path) -> None:
+    path = tmp_path / "2026-06-19-x.md"
+    text = "---\ntitle: X\nmonitors: []\nstarted: 2026-06-19T10:00:00Z\nkinds: [timout]\n---\n"
+    with pytest.raises(IncidentError) as raised:
+        parse(text, path)
+    assert "kinds: 'timout' is not a failure kind (did you mean 'timeout'?)" in str(raised.value)
