@@ -27,8 +27,13 @@ def kind_words(kind: str) -> str:
 
 def in_turn(kinds: Iterable[str]) -> str:
     """Kinds in the order they were seen: "timeouts, then HTTP 5xx errors"."""
-    said = [kind_words(k) for k in dict.fromkeys(kinds)]
-    return ", then ".join(said).capitalize() if said else ""
+    said = ", then ".join(kind_words(k) for k in dict.fromkeys(kinds))
+    return sentence(said)
+
+
+def sentence(text: str) -> str:
+    """The first letter upper case, the rest as written ("HTTP" stays)."""
+    return text[:1].upper() + text[1:]
 
 
 def shares(kinds: Iterable[tuple[str, int]]) -> list[tuple[str, str, float]]:

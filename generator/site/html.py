@@ -32,7 +32,7 @@ from .. import safefiles, status, times
 from ..config.read import Config
 from ..errors import Problem, UpwatchError, display_path
 from ..incidents import Incident
-from . import charts, model
+from . import charts, figures, model
 from .markdown import render_markdown, too_costly
 from .model import Files, Summary
 
@@ -53,6 +53,7 @@ def pages(config: Config, summary: Summary) -> Files:
 
     page("index.html", "index.html", past=past_days(summary, config))
     page("history.html", "history.html")
+    page("reliability.html", "reliability.html")
     for state in summary.monitors:
         charts_ = charts.monitor_charts(state, summary.now)
         page(f"monitors/{state.id}.html", "monitor.html", state=state, charts=charts_)
@@ -127,6 +128,7 @@ def environment(config: Config, summary: Summary) -> Environment:
         state_label=model.state_label,
         groupby_month=lambda items: by_month(items, zone),
     )
+    env.filters.update(figures.FILTERS)  # reliability figures in words
     env.globals.update(
         site=config.site,
         summary=summary,

@@ -48,6 +48,7 @@ PAGES = [
     "incidents/2026-11-22-api-outage.html",
     "incidents/2026-11-23-elevated-error-rates.html",
     "history.html",
+    "reliability.html",
 ]
 
 
@@ -70,7 +71,7 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
 
 def test_every_page_passes_the_nu_validator(sites: list[Path]) -> None:
     pages = [page for site in sites for page in sorted(site.rglob("*.html"))]
-    assert len(pages) == 20
+    assert len(pages) == 22  # reliability.html too
     assert validate_html(pages) == []
 
 
