@@ -636,8 +636,8 @@ def test_a_redirect_status_without_location_is_a_verdict_not_a_crash(tmp_path: P
     assert code == 0, output
     rows = (tmp_path / "data" / "2026-11-23.csv").read_text().splitlines()[1:]
     assert [row.split(",")[1:4] + row.split(",")[5:] for row in rows] == [
-        ["moved", "default", "down", "302", "HTTP 302"],
-        ["ok", "default", "up", "200", ""],
+        ["moved", "default", "down", "302", "redirect", "HTTP 302"],
+        ["ok", "default", "up", "200", "", ""],
     ]
 
 

@@ -123,7 +123,7 @@ def test_refused_push_reapplies_on_the_fetched_branch(remote: Path) -> None:
     assert (second / "README.md").read_text() == "uncommitted notes\n"
     assert remote_file(remote, "README.md") == "my status page"
     rows = remote_file(remote, "data/2026-11-23.csv").splitlines()
-    assert rows[0] == "time,monitor,location,status,ms,code,detail"
+    assert rows[0] == "time,monitor,location,status,ms,code,kind,detail"
     assert len(rows) == 5 and rows.count(rows[0]) == 1
     history = git.Repo(remote).git.log("--format=%s").splitlines()
     assert history == ["probe: 1 up, 1 down", "probe: 2 up", "start"]

@@ -29,6 +29,7 @@ import httpx
 from ..config.read import Masker, Monitor
 from ..status import SampleStatus
 from ..store.samples import Sample
+from .connect import InvalidHostName
 from .failures import (
     BodyCut,
     ClosedWithoutResponse,
@@ -269,6 +270,8 @@ def _os_reason(exc: BaseException, host: str) -> Failure | None:
         return "tls", "TLS: " + (exc.reason or "handshake failed").replace("_", " ").lower()
     if isinstance(exc, socket.gaierror):
         return "dns", f"DNS lookup failed for {host}"
+    if isinstance(exc, InvalidHostName):  # no DNS query can carry it
+        return "dns", "invalid host name"
     if isinstance(exc, ConnectionRefusedError):
         return "connect", "connection refused"
     if isinstance(exc, ConnectionResetError | BrokenPipeError):

@@ -138,7 +138,7 @@ def test_a_host_name_that_is_not_idna_is_down_without_a_traceback(tmp_path: Path
     assert "s3crethost" not in output.lower()
     assert re.search(r"^idna +down +invalid host name$", output, re.MULTILINE), output
     day = (tmp_path / "data" / "2026-11-23.csv").read_text()
-    assert ",down,,,invalid host name" in day
+    assert ",down,,,dns,invalid host name" in day
     assert "s3crethost" not in day.lower()
 
 

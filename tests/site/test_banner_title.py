@@ -154,11 +154,25 @@ def test_open_graph_url_is_absolute_when_the_site_url_is_set(tmp_path: Path) -> 
 
 def test_the_nav_marks_the_current_page(tmp_path: Path) -> None:
     site = build(repo(tmp_path, ["up"]))
-    assert head(site / "index.html").nav == {"index.html": "page", "history.html": None}
-    assert head(site / "history.html").nav == {"index.html": None, "history.html": "page"}
+    assert head(site / "index.html").nav == {
+        "index.html": "page",
+        "history.html": None,
+        "reliability.html": None,
+    }
+    assert head(site / "history.html").nav == {
+        "index.html": None,
+        "history.html": "page",
+        "reliability.html": None,
+    }
+    assert head(site / "reliability.html").nav == {
+        "index.html": None,
+        "history.html": None,
+        "reliability.html": "page",
+    }
     assert head(site / "monitors/m0.html").nav == {
         "../index.html": None,
         "../history.html": None,
+        "../reliability.html": None,
     }
 
 
