@@ -60,10 +60,9 @@ def gather(
     months: int = MONTHS,
 ) -> dict[str, MonitorReport]:
     """Every monitor's report, in config order."""
+    periods = [period_days(now, n) for n in WINDOW_DAYS], last_months(now, months)
     return {
-        m.id: monitor_report(
-            m, monitor_data(m.id, incidents, days, spans, windows), now, last_months(now, months)
-        )
+        m.id: monitor_report(m, monitor_data(m.id, incidents, days, spans, windows), now, *periods)
         for m in monitors
     }
 
@@ -86,10 +85,15 @@ def monitor_data(
 
 
 def monitor_report(
-    monitor: Monitor, data: MonitorData, now: datetime, months: Sequence[Period]
+    monitor: Monitor,
+    data: MonitorData,
+    now: datetime,
+    windows: Sequence[Period],
+    months: Sequence[Period],
 ) -> MonitorReport:
+    """One monitor's figures for the rolling windows (30 d, 90 d) and the months."""
     seen = outages(data.spans, now)  # once: every period reads them
-    found = {f"{n}d": figures(data, period_days(now, n), now, seen) for n in WINDOW_DAYS}
+    found = {p.name: figures(data, p, now, seen) for p in windows}
     target = monitor.slo
     spent = None if target is None else budget(target, found["30d"], recent_downtime(data, now))
     return MonitorReport(

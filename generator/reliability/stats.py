@@ -44,8 +44,11 @@ class Period:
     def holds(self, day: date) -> bool:
         return self.first <= day <= self.last
 
-    def days(self) -> list[date]:
-        return [self.first + timedelta(days=n) for n in range((self.last - self.first).days + 1)]
+    @functools.cached_property
+    def dates(self) -> tuple[date, ...]:
+        """Every day of the period."""
+        count = (self.last - self.first).days + 1
+        return tuple(self.first + timedelta(days=n) for n in range(count))
 
     def closed(self, now: datetime) -> bool:
         """Whether the period had ended by now."""
@@ -119,11 +122,18 @@ def figures(
     data: MonitorData, period: Period, now: datetime, found: Sequence[Outage] | None = None
 ) -> Figures:
     """Every figure of one monitor over one period (`found`: its outages, when known)."""
-    dates = period.days()
+    dates = period.dates
     days = {d: data.days[d] for d in dates if d in data.days}
     window = period.window(now)
     if found is None:
         found = outages(data.spans, now)
+    if (
+        not days
+        and not data.incidents
+        and not any(d in data.spans for d in dates)
+        and not any(o.start < window[1] and o.end > window[0] for o in found)
+    ):
+        return Figures()  # a period without samples, outages or incidents: nothing to tell
     down, longest, count = downtime(found, window, data.maintenance)
     started = [i for i in data.incidents if i.started and window[0] <= i.started < window[1]]
     return Figures(

@@ -57,21 +57,21 @@ def reduce_day(
     windows: Sequence[tuple[str, str]] = (),
 ) -> DaySpans:
     """The DaySpans of one monitor's rows of one day (times as data-file text, any order)."""
-    order = sorted(range(len(times)), key=times.__getitem__)  # in time order (mostly already)
     if windows:
-        order = [i for i in order if not any(s <= times[i] < e for s, e in windows)]
-    if not order:
+        keep = [i for i, t in enumerate(times) if not any(s <= t < e for s, e in windows)]
+        times, statuses, kinds = ([c[i] for i in keep] for c in (times, statuses, kinds))
+    if not times:
         return DaySpans()
-    counted = [statuses[i] for i in order]
-    first = seconds(times[order[0]])
-    if "down" not in counted and "degraded" not in counted:
+    first = seconds(min(times))
+    found = Counter(k for k, status in zip(kinds, statuses, strict=True) if status != "up")
+    if not found:
         return DaySpans(first)
-    found = Counter(kinds[i] for i in order if statuses[i] != "up")
     kind_counts = tuple((k, found[k]) for k in FAILURE_KINDS if found[k])
-    runs: tuple[Run, ...] = ()
-    if "down" in counted:
-        runs = tuple(down_runs((seconds(times[i]), statuses[i]) for i in order))
-    return DaySpans(first, counted[0] == "down", runs, kind_counts)
+    if "down" not in statuses:
+        return DaySpans(first, False, (), kind_counts)
+    order = sorted(range(len(times)), key=times.__getitem__)  # in time order (mostly already)
+    runs = tuple(down_runs((seconds(times[i]), statuses[i]) for i in order))
+    return DaySpans(first, statuses[order[0]] == "down", runs, kind_counts)
 
 
 def down_runs(points: Iterable[tuple[int, str]]) -> list[Run]:
