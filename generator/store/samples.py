@@ -14,6 +14,7 @@ file never mixes two headers and union merges stay line by line. `kind` comes be
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -104,6 +105,7 @@ def to_row(sample: Sample, kind: bool = True) -> list[str]:
     return [*fields, sample.kind, detail] if kind else [*fields, detail]
 
 
+@functools.lru_cache(maxsize=4096)  # a day repeats a few reasons many times
 def derive_kind(status: str, code: int | None, detail: str) -> str:
     """The failure kind of a row written before kinds were stored, from its code and detail.
 

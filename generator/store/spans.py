@@ -24,6 +24,7 @@ import functools
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import compress
 from typing import TypeVar
 
 from .samples import FAILURE_KINDS, derive_kind
@@ -63,15 +64,19 @@ def reduce_day(
     if not times:
         return DaySpans()
     first = seconds(min(times))
-    found = Counter(k for k, status in zip(kinds, statuses, strict=True) if status != "up")
+    found = Counter(kinds[i] for i in failing(statuses))
     if not found:
         return DaySpans(first)
     kind_counts = tuple((k, found[k]) for k in FAILURE_KINDS if found[k])
     if "down" not in statuses:
         return DaySpans(first, False, (), kind_counts)
     order = sorted(range(len(times)), key=times.__getitem__)  # in time order (mostly already)
-    runs = tuple(down_runs((seconds(times[i]), statuses[i]) for i in order))
-    return DaySpans(first, statuses[order[0]] == "down", runs, kind_counts)
+    ordered = [statuses[i] for i in order]
+    # A run needs its down points and the point after each: the others change nothing.
+    downs = list(compress(range(len(ordered)), map("down".__eq__, ordered)))
+    near = sorted({*downs, *(k + 1 for k in downs if k + 1 < len(ordered))})
+    runs = tuple(down_runs((seconds(times[order[k]]), ordered[k]) for k in near))
+    return DaySpans(first, ordered[0] == "down", runs, kind_counts)
 
 
 def down_runs(points: Iterable[tuple[int, str]]) -> list[Run]:
@@ -94,17 +99,32 @@ def down_runs(points: Iterable[tuple[int, str]]) -> list[Run]:
 
 
 def reduce_columns(columns: Columns, windows: WindowText) -> dict[str, DaySpans]:
-    """Each monitor's DaySpans of one day file's rows (maintenance windows as data-file times)."""
+    """Each monitor's DaySpans of one day file's rows (maintenance windows as data-file times).
+
+    A build reduces 2.6 M rows for 100 monitors x 90 days: the rows not up are found once for
+    the whole file, and only a monitor with a down row or a maintenance window is walked.
+    """
     found = {}
+    bad_of: dict[str, list[int]] = {}
+    for n in failing(columns.status):
+        bad_of.setdefault(columns.monitor[n], []).append(n)
     for monitor, picked in sorted(_by_monitor(columns.monitor).items()):
-        times = _pick(columns.time, picked)
-        statuses = _pick(columns.status, picked)
-        spans = windows.get(monitor, ())
-        if "down" not in statuses and "degraded" not in statuses:
-            found[monitor] = _quiet(times, spans)
+        spans, bad = windows.get(monitor, ()), bad_of.get(monitor, [])
+        if spans or any(columns.status[n] == "down" for n in bad):
+            times, statuses = _pick(columns.time, picked), _pick(columns.status, picked)
+            found[monitor] = reduce_day(times, statuses, _kinds(columns, picked, statuses), spans)
             continue
-        found[monitor] = reduce_day(times, statuses, _kinds(columns, picked, statuses), spans)
+        counts = Counter(_kind_at(columns, n) for n in bad)
+        kinds = tuple((k, counts[k]) for k in FAILURE_KINDS if counts[k])
+        found[monitor] = DaySpans(seconds(min(_pick(columns.time, picked))), False, (), kinds)
     return found
+
+
+def _kind_at(columns: Columns, n: int) -> str:
+    """The kind of row n: as written, or derived for a file without the column."""
+    if columns.kind and columns.kind[n]:
+        return columns.kind[n]
+    return derive_kind(columns.status[n], columns.code[n], columns.detail[n])
 
 
 Picked = slice | list[int]
@@ -112,10 +132,10 @@ Picked = slice | list[int]
 
 def _by_monitor(monitors: Sequence[str]) -> dict[str, Picked]:
     """Where each monitor's rows are: every M-th row of a file written run by run, else a list."""
-    width = len(set(monitors))
-    first = list(monitors[:width])
-    if width and not len(monitors) % width and first * (len(monitors) // width) == list(monitors):
-        return {m: slice(k, None, width) for k, m in enumerate(first)}
+    every = monitors if isinstance(monitors, list) else list(monitors)
+    width = len(set(every))
+    if width and not len(every) % width and every[:width] * (len(every) // width) == every:
+        return {m: slice(k, None, width) for k, m in enumerate(every[:width])}
     rows: dict[str, list[int]] = {}
     for n, monitor in enumerate(monitors):
         rows.setdefault(monitor, []).append(n)
@@ -128,24 +148,21 @@ def _pick(column: Sequence[T], picked: Picked) -> Sequence[T]:
     return [column[n] for n in picked]
 
 
+def failing(statuses: Sequence[str]) -> list[int]:
+    """Where the rows that are not up are (found without a Python step per row)."""
+    return list(compress(range(len(statuses)), map("up".__ne__, statuses)))
+
+
 def _kinds(columns: Columns, picked: Picked, statuses: Sequence[str]) -> Sequence[str]:
-    """The kinds of a monitor's rows: as written, or derived for a file without the column."""
-    written = getattr(columns, "kind", None)
-    kinds = _pick(written, picked) if written else ["" for _ in statuses]
-    if all(k or s == "up" for k, s in zip(kinds, statuses, strict=True)):
-        return kinds
-    codes, details = _pick(columns.code, picked), _pick(columns.detail, picked)
-    return [
-        k or ("" if s == "up" else derive_kind(s, c, d))
-        for k, s, c, d in zip(kinds, statuses, codes, details, strict=True)
-    ]
-
-
-def _quiet(times: Sequence[str], windows: Sequence[tuple[str, str]]) -> DaySpans:
-    """The spans of a day without a failing sample: only when its first counted sample was."""
-    if windows:
-        times = [t for t in times if not any(s <= t < e for s, e in windows)]
-    return DaySpans(seconds(min(times))) if times else DaySpans()
+    """The kinds of a monitor's rows: as written, or derived for a file without the column
+    (only the failing rows need one)."""
+    kinds = list(_pick(columns.kind, picked)) if columns.kind else [""] * len(statuses)
+    missing = [i for i in failing(statuses) if not kinds[i]]
+    if missing:
+        codes, details = _pick(columns.code, picked), _pick(columns.detail, picked)
+        for i in missing:
+            kinds[i] = derive_kind(statuses[i], codes[i], details[i])
+    return kinds
 
 
 # --- text form in rollup rows ---

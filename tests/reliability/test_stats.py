@@ -284,3 +284,29 @@ def test_the_error_budget_in_minutes_and_its_burn_rate(
 def test_the_burn_rate_reads_the_last_24_hours_across_midnight() -> None:
     assert recent_downtime(data(ACROSS_MIDNIGHT), t("2026-11-11T12:00:00Z")) == 15.0
     assert recent_downtime(data(ACROSS_MIDNIGHT), t("2026-11-12T00:05:00Z")) == 5.0
+
+
+def test_a_day_file_reduces_per_monitor_as_each_monitors_rows_alone() -> None:
+    from generator.store.spans import reduce_columns
+    from generator.store.tally import Columns
+
+    rows = [
+        ("2026-11-12T10:00:00Z", "api", "up", "", None, ""),
+        ("2026-11-12T10:00:00Z", "db", "degraded", "", 200, "slow: 2500 ms > 2000 ms"),
+        ("2026-11-12T10:05:00Z", "api", "down", "timeout", None, "timeout after 10 s"),
+        ("2026-11-12T10:05:00Z", "db", "down", "", 503, "HTTP 503"),  # an older row: derived
+        ("2026-11-12T10:10:00Z", "api", "up", "", None, ""),
+        ("2026-11-12T10:10:00Z", "db", "degraded", "slow", None, "slow"),
+    ]
+    t, m, st, k, c, d = (list(col) for col in zip(*rows, strict=True))
+    columns = Columns(t, m, ["ci"] * 6, st, [1] * 6, c, d, k)
+    found = reduce_columns(columns, {"db": [("2026-11-12T10:05:00Z", "2026-11-12T10:06:00Z")]})
+    assert found["api"] == DaySpans(36000, False, ((36300, 36300, 36600),), (("timeout", 1),))
+    assert found["db"] == DaySpans(36000, False, (), (("slow", 2),))  # 10:05 in maintenance
+    quiet = reduce_columns(columns, {})
+    assert quiet["db"] == DaySpans(
+        36000, False, ((36300, 36300, 36600),), (("http_5xx", 1), ("slow", 2))
+    )
+    # without a down row the monitor's rows are not walked: the same spans
+    only = Columns(*([col[1], col[5]] for col in (t, m, ["ci"] * 6, st, [1] * 6, c, d, k)))
+    assert reduce_columns(only, {}) == {"db": DaySpans(36000, False, (), (("slow", 2),))}
