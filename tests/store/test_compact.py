@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import random
@@ -29,6 +30,8 @@ CONFIG = """\
 site:
   title: Acme Status
   timezone: Europe/Berlin
+defaults:
+  slo: 99.5  # budgets, burn rates and months below target are figures too
 monitors:
   - id: api
     name: Public API
@@ -78,7 +81,9 @@ def samples(days: int, seed: int = 1) -> list[Sample]:
                 continue
             status = rng.choice(["up"] * 8 + ["degraded", "down"])
             ms = None if status == "down" and rng.random() < 0.5 else rng.randrange(20, 3000)
-            found.append(Sample(t, monitor, rng.choice(["ci", "eu"]), status, ms, None, "x, y"))
+            kind = {"up": "", "degraded": "slow", "down": ("timeout", "http_5xx")[n % 2]}[status]
+            place = rng.choice(["ci", "eu"])
+            found.append(Sample(t, monitor, place, status, ms, None, "x, y", kind))
     return found
 
 
@@ -131,6 +136,10 @@ def test_every_file_of_the_site_is_identical_after_compaction(tmp_path: Path) ->
     assert history(config) == before
     assert files(tmp_path / "after") == files(tmp_path / "before")
     assert {"feed.atom", "feeds/api.atom", "feeds/db.atom"} <= set(files(tmp_path / "after"))
+    # the reliability figures are among those files: outages across midnight, kinds, budgets
+    api = json.loads(files(tmp_path / "after")["api/monitors/api.json"])
+    assert api["stats"]["30d"]["outages"] > 10 and api["stats"]["30d"]["kinds"]
+    assert api["slo"]["state"] == "exhausted" and "reliability.html" in files(tmp_path / "after")
     assert before.latest["old"].time == NOW - timedelta(days=10, minutes=0)
 
 
