@@ -70,8 +70,9 @@ def files(config: Config, summary: Summary) -> Files:
 
 
 def dump(value: Json) -> bytes:
-    """JSON as UTF-8; a lone surrogate is shown as \ufffd, as on the pages."""
-    text = json.dumps(value, indent=2, ensure_ascii=False)
+    """JSON as UTF-8, compact (json's C encoder: indenting is its slow pure-Python path, and
+    APIs are read by programs); a lone surrogate is shown as \ufffd, as on the pages."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return (SURROGATE_RE.sub("\ufffd", text) + "\n").encode()
 
 

@@ -20,7 +20,6 @@ import ctypes
 import dataclasses
 import errno
 import functools
-import http.server
 import logging
 import os
 import re
@@ -33,7 +32,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import incidents as incidents_mod
 from ..config.read import Config, load_config
@@ -45,6 +44,9 @@ from ..store.history import SpanDays, read_history
 from . import api, badges, feed
 from . import html as render
 from .model import Files, Summary
+
+if TYPE_CHECKING:
+    import http.server
 from .summarize import summarize
 
 log = logging.getLogger(__name__)
@@ -128,9 +130,12 @@ def write_site(files: Files, out: Path) -> None:
     work.mkdir(parents=True, exist_ok=True)
     fresh = Path(tempfile.mkdtemp(prefix=f"{out.name}.new-{os.getpid()}-", dir=work))
     try:
+        folders = {fresh}
         for name, content in files.items():
             target = fresh / name
-            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.parent not in folders:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                folders.add(target.parent)
             target.write_bytes(content)
         fresh.chmod(0o755)
         swap(fresh, out, work)
@@ -230,7 +235,9 @@ def serve(config: Config, port: int, poll: float = 1.0) -> None:
 
 def start_server(root: Path, port: int) -> http.server.ThreadingHTTPServer:
     """An HTTP server for `root` on 127.0.0.1, answering from a background thread."""
-    handler = functools.partial(_QuietHandler, directory=str(root))
+    import http.server  # here: a build does not pay for importing it (and http.client, email)
+
+    handler = functools.partial(_quiet_handler(), directory=str(root))
     try:
         server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     except OSError as exc:
@@ -253,11 +260,17 @@ def free_port(busy: int) -> int:
     return min(busy + 1, 65535)
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    """Logs requests at debug level instead of printing them."""
+@functools.cache
+def _quiet_handler() -> type[http.server.SimpleHTTPRequestHandler]:
+    import http.server
 
-    def log_message(self, format: str, *args: object) -> None:
-        log.debug("serve: " + format, *args)
+    class QuietHandler(http.server.SimpleHTTPRequestHandler):
+        """Logs requests at debug level instead of printing them."""
+
+        def log_message(self, format: str, *args: object) -> None:
+            log.debug("serve: " + format, *args)
+
+    return QuietHandler
 
 
 def watch(config: Config, out: Path, poll: float, rounds: int | None = None) -> None:

@@ -286,6 +286,8 @@ def repeats(label: str, text: str) -> bool:
 
 def printable(value: Any) -> Any:
     """Text with the code points HTML and XML forbid (controls, noncharacters) shown as \ufffd."""
+    if not isinstance(value, str) or (value.isascii() and value.isprintable()):
+        return value  # every value a page writes passes here: most are plain ASCII
     if isinstance(value, Markup):
         return Markup(FORBIDDEN_RE.sub("\ufffd", value))
     if isinstance(value, str):

@@ -228,9 +228,13 @@ def window_key(spans: Sequence[tuple[str, str]], day: date) -> str:
 def hourly(samples: list[Sample]) -> list[tuple[datetime, int, int]]:
     """Median and p95 ms per hour (hours with a measurement only)."""
     hours: dict[datetime, list[int]] = {}
+    hour_of: dict[datetime, datetime] = {}  # a run's samples share a time: cut each once
     for s in samples:
         if s.ms is not None:
-            hours.setdefault(s.time.replace(minute=0, second=0, microsecond=0), []).append(s.ms)
+            hour = hour_of.get(s.time)
+            if hour is None:
+                hour = hour_of[s.time] = s.time.replace(minute=0, second=0, microsecond=0)
+            hours.setdefault(hour, []).append(s.ms)
     result = []
     for hour, values in sorted(hours.items()):
         values.sort()
