@@ -52,4 +52,5 @@ python -m mypy generator
 echo "== import contract"
 lint-imports
 echo "== pytest"
-python -m pytest "$@"
+# one worker per core (pytest-xdist): most tests wait on real servers, git and Chromium
+python -m pytest -n auto "$@"
