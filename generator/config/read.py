@@ -168,7 +168,9 @@ def _read_notify(c: Checker, raw: LineDict, monitor_ids: list[str]) -> tuple[Not
         for monitor_id in values["monitors"]:
             if monitor_id not in monitor_ids:
                 tip = ck.did_you_mean(monitor_id, monitor_ids)
-                c.add(data.key_lines["monitors"], f"{key}.monitors", f"no monitor {monitor_id!r}{tip}")
+                c.add(
+                    data.key_lines["monitors"], f"{key}.monitors", f"no monitor {monitor_id!r}{tip}"
+                )
         url_line = data.key_lines.get("url", line)  # where a check of the URL points
         channel = Notify(**values, line=url_line, index=index)
         if channel.label in names:

@@ -340,7 +340,8 @@ class Notify:
     name: str = field(
         default="",
         metadata=option(
-            "how logs, the job summary and data/notified.log name it", ck.channel_name,
+            "how logs, the job summary and data/notified.log name it",
+            ck.channel_name,
             shown="`notify-N`",
         ),
     )
