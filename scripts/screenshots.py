@@ -35,13 +35,14 @@ def build_demo(out: Path) -> None:
 
 
 def page_paths(site: Path) -> dict[str, str]:
-    """The four page types, by the name their screenshots take."""
+    """The five page types, by the name their screenshots take."""
     story = next((site / "incidents").glob("*-public-api-is-down.html"))
     return {
         "index": "index.html",
         "monitor": "monitors/api.html",
         "incident": f"incidents/{story.name}",
         "history": "history.html",
+        "reliability": "reliability.html",
     }
 
 

@@ -104,9 +104,10 @@ defaults:
   timeout: 2
   retries: 1
   degraded_ms: 300
+  slo: 99.9
 monitors:
   - {{id: website, name: Website, group: Public, url: "{base}/healthy"}}
-  - {{id: api, name: Public API, group: Public, url: "{base}/flaky"}}
+  - {{id: api, name: Public API, group: Public, url: "{base}/flaky", slo: 99.95}}
   - {{id: search, name: Search, group: Public, url: "{base}/slow"}}
   - {{id: billing, name: Billing, group: Internal, url: "{base}/down"}}
   - {{id: db, name: Database, group: Internal, type: tcp, host: 127.0.0.1, port: {port}}}

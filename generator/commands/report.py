@@ -134,10 +134,10 @@ def markdown(period: Period, rows: list[Row], now: datetime) -> str:
     ]
     for mid, name, r in rows:
         found = _month(period, r)
-        kinds = ", ".join(f"{words} {share:g} %" for _, words, share in shares(found.kinds))
+        kinds = ", ".join(f"{words} {share:g}%" for _, words, share in shares(found.kinds))
         cells = [
             f"{_escape(name)} (`{mid}`)",
-            "no data" if found.uptime is None else f"{found.uptime:.3f} %",
+            "no data" if found.uptime is None else f"{found.uptime:.3f}%",
             _minutes(found.downtime_minutes),
             str(found.incidents),
             _minutes(found.mttr_minutes),
@@ -161,7 +161,7 @@ def _slo_cell(period: Period, r: MonitorReport) -> str:
     if slo is None:
         return "none"
     state = {True: "met", False: "missed", None: "no data"}[slo["met"]]
-    return f"{slo['target']:g} %: {state}"
+    return f"{slo['target']:g}%: {state}"
 
 
 def _minutes(value: float | None) -> str:

@@ -1,4 +1,4 @@
-"""Failure kinds in words, for pages: "timeouts, then HTTP 5xx errors", "timeouts 60 %"."""
+"""Failure kinds in words, for pages: "timeouts, then HTTP 5xx errors", "timeouts 60%"."""
 
 from __future__ import annotations
 

@@ -32,11 +32,11 @@ def minutes(value: float | None) -> str:
 
 
 def percent(value: float | None, places: int = 3) -> str:
-    """An uptime as the pages show it: '99.952 %', or 'No data'."""
+    """An uptime as the pages show it: '99.952%' (to the SLO's precision), or 'No data'."""
     if value is None:
         return "No data"
     text = f"{value:.{places}f}".rstrip("0").rstrip(".")
-    return f"{text} %"
+    return f"{text}%"
 
 
 def budget_words(budget: Budget) -> str:
