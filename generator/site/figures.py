@@ -49,6 +49,16 @@ def budget_words(budget: Budget) -> str:
     return f"Error budget: {minutes(budget.remaining_minutes)} left"
 
 
+def budget_brief(budget: Budget) -> str:
+    """A budget in a table cell under "SLO and error budget": the words without the noun."""
+    if budget.exhausted:
+        over = minutes(-budget.remaining_minutes) if budget.remaining_minutes < 0 else ""
+        return "exhausted" + (f", {over} over" if over else "")
+    if budget.burning:
+        return f"burning at {budget.burn_rate_24h:g}x (24 h)"
+    return f"{minutes(budget.remaining_minutes)} left"
+
+
 def kind_shares(found: Figures) -> list[tuple[str, str, float]]:
     """(kind, words, percent) of a period's failure kinds, most first."""
     return shares(found.kinds)
@@ -76,6 +86,7 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "minutes": minutes,
     "percent": percent,
     "budget_words": budget_words,
+    "budget_brief": budget_brief,
     "kind_shares": kind_shares,
     "month_name": month_name,
     "month_short": month_short,
