@@ -6,6 +6,7 @@ The numbers come from generator.reliability; this module only words them for the
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -39,24 +40,19 @@ def percent(value: float | None, places: int = 3) -> str:
     return f"{text}%"
 
 
-def budget_words(budget: Budget) -> str:
-    """What the index row and the monitor page say of a budget, in words."""
+def budget_words(budget: Budget, brief: bool = False) -> str:
+    """What the index row and the monitor page say of a budget; `brief`: the words of a table
+    cell under "SLO and error budget" (no noun, shorter)."""
+    noun = "" if brief else "Error budget "
     if budget.exhausted:
         over = minutes(-budget.remaining_minutes) if budget.remaining_minutes < 0 else ""
-        return "Error budget exhausted" + (f" ({over} over)" if over else "")
+        said = (f", {over} over" if brief else f" ({over} over)") if over else ""
+        return f"{noun}exhausted{said}"
     if budget.burning:
-        return f"Error budget burning at {budget.burn_rate_24h:g}x (last 24 hours)"
-    return f"Error budget: {minutes(budget.remaining_minutes)} left"
-
-
-def budget_brief(budget: Budget) -> str:
-    """A budget in a table cell under "SLO and error budget": the words without the noun."""
-    if budget.exhausted:
-        over = minutes(-budget.remaining_minutes) if budget.remaining_minutes < 0 else ""
-        return "exhausted" + (f", {over} over" if over else "")
-    if budget.burning:
-        return f"burning at {budget.burn_rate_24h:g}x (24 h)"
-    return f"{minutes(budget.remaining_minutes)} left"
+        return (
+            f"{noun}burning at {budget.burn_rate_24h:g}x ({'24 h' if brief else 'last 24 hours'})"
+        )
+    return f"{'' if brief else 'Error budget: '}{minutes(budget.remaining_minutes)} left"
 
 
 def kind_shares(found: Figures) -> list[tuple[str, str, float]]:
@@ -86,7 +82,7 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "minutes": minutes,
     "percent": percent,
     "budget_words": budget_words,
-    "budget_brief": budget_brief,
+    "budget_brief": functools.partial(budget_words, brief=True),
     "kind_shares": kind_shares,
     "month_name": month_name,
     "month_short": month_short,

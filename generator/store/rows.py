@@ -25,7 +25,7 @@ from .samples import (
     parse_row,
     parse_time,
 )
-from .tally import KINDS, Columns, Row
+from .tally import KINDS, Columns, Row, block_width
 
 CONFLICT_START = "<<<<<<<"  # git's marker, first line of a file added on both sides
 FIELD_LIMIT = csv.field_size_limit()  # 131,072 characters unless a program raised it
@@ -163,13 +163,10 @@ def _detail(text: str) -> str | None:
 
 
 def _distinct(times: list[str], monitors: list[str]) -> bool:
-    """Whether no two rows share a time and monitor (then no two lines are alike).
-
-    A probe run writes one line per monitor in one order, so most files are blocks of that
-    order: then each monitor's times are every M-th time.
-    """
-    width = len(set(monitors))
-    if not len(monitors) % width and monitors[:width] * (len(monitors) // width) == monitors:
+    """Whether no two rows share a time and monitor (then no two lines are alike): checked
+    per run block when the file is made of them (tally.block_width), else over every pair."""
+    width = block_width(monitors)
+    if width:
         rows = len(monitors) // width
         return all(len(set(times[k::width])) == rows for k in range(width))
     return len(set(zip(times, monitors, strict=True))) == len(times)

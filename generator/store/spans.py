@@ -25,12 +25,10 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import compress
-from typing import TypeVar
 
 from .samples import FAILURE_KINDS, derive_kind
-from .tally import Columns, WindowText
+from .tally import Columns, Picked, WindowText, pick, runs
 
-T = TypeVar("T")
 STANDS_FOR = 30 * 60  # seconds a sample stands for at most: a probe runs every 5 minutes
 
 Run = tuple[int, int, int | None]  # start, last down sample, end (None: open at day's end)
@@ -105,17 +103,17 @@ def reduce_columns(columns: Columns, windows: WindowText) -> dict[str, DaySpans]
     maintenance window is not walked row by row (its degraded rows are found by search).
     """
     found = {}
-    for monitor, picked in sorted(_by_monitor(columns.monitor).items()):
-        statuses = _pick(columns.status, picked)
+    for monitor, picked in sorted(runs(columns.monitor).items()):
+        statuses = pick(columns.status, picked)
         spans = windows.get(monitor, ())
         if spans or "down" in statuses:
-            times = _pick(columns.time, picked)
+            times = pick(columns.time, picked)
             found[monitor] = reduce_day(times, statuses, _kinds(columns, picked, statuses), spans)
             continue
         rows = [_row(picked, i) for i in positions(statuses, "degraded")]
         counts = Counter(_kind_at(columns, n) for n in rows)
         kinds = tuple((k, counts[k]) for k in FAILURE_KINDS if counts[k])
-        found[monitor] = DaySpans(seconds(min(_pick(columns.time, picked))), False, (), kinds)
+        found[monitor] = DaySpans(seconds(min(pick(columns.time, picked))), False, (), kinds)
     return found
 
 
@@ -145,27 +143,6 @@ def _kind_at(columns: Columns, n: int) -> str:
     return derive_kind(columns.status[n], columns.code[n], columns.detail[n])
 
 
-Picked = slice | list[int]
-
-
-def _by_monitor(monitors: Sequence[str]) -> dict[str, Picked]:
-    """Where each monitor's rows are: every M-th row of a file written run by run, else a list."""
-    every = monitors if isinstance(monitors, list) else list(monitors)
-    width = len(set(every))
-    if width and not len(every) % width and every[:width] * (len(every) // width) == every:
-        return {m: slice(k, None, width) for k, m in enumerate(every[:width])}
-    rows: dict[str, list[int]] = {}
-    for n, monitor in enumerate(monitors):
-        rows.setdefault(monitor, []).append(n)
-    return dict(rows)
-
-
-def _pick(column: Sequence[T], picked: Picked) -> Sequence[T]:
-    if isinstance(picked, slice):
-        return column[picked]
-    return [column[n] for n in picked]
-
-
 def failing(statuses: Sequence[str]) -> list[int]:
     """Where the rows that are not up are (found without a Python step per row)."""
     return list(compress(range(len(statuses)), map("up".__ne__, statuses)))
@@ -174,10 +151,10 @@ def failing(statuses: Sequence[str]) -> list[int]:
 def _kinds(columns: Columns, picked: Picked, statuses: Sequence[str]) -> Sequence[str]:
     """The kinds of a monitor's rows: as written, or derived for a file without the column
     (only the failing rows need one)."""
-    kinds = list(_pick(columns.kind, picked)) if columns.kind else [""] * len(statuses)
+    kinds = list(pick(columns.kind, picked)) if columns.kind else [""] * len(statuses)
     missing = [i for i in failing(statuses) if not kinds[i]]
     if missing:
-        codes, details = _pick(columns.code, picked), _pick(columns.detail, picked)
+        codes, details = pick(columns.code, picked), pick(columns.detail, picked)
         for i in missing:
             kinds[i] = derive_kind(statuses[i], codes[i], details[i])
     return kinds

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import cast
+from typing import TypeVar, cast
 
 from ..times import format_time
 from .samples import Sample
@@ -21,6 +21,7 @@ RECENT = timedelta(hours=48)  # History.recent and .hourly cover this much befor
 KINDS = {"up": 0, "degraded": 1, "down": 2}
 MAINTENANCE = 3
 # a Sample's fields, time as text; kind "" for a row of a file without the kind column
+T = TypeVar("T")
 Row = tuple[str, str, str, str, int | None, int | None, str, str]
 WindowText = dict[str, list[tuple[str, str]]]  # monitor -> [(start, end)] as data-file times
 Windows = Mapping[str, Sequence[tuple[datetime, datetime]]]
@@ -139,34 +140,49 @@ def count(columns: Columns, windows: WindowText, until: str | None = None) -> di
     if not columns:
         return {}
     found = {}
-    for monitor, (times, statuses, ms) in sorted(_by_monitor(columns).items()):
-        found[monitor] = _monitor_stats(times, statuses, ms, windows.get(monitor, ()))
+    for monitor, picked in sorted(runs(columns.monitor).items()):
+        found[monitor] = _monitor_stats(
+            pick(columns.time, picked),
+            pick(columns.status, picked),
+            pick(columns.ms, picked),
+            windows.get(monitor, ()),
+        )
     return found
 
 
-def _by_monitor(
-    columns: Columns,
-) -> dict[str, tuple[Sequence[str], Sequence[str], Sequence[int | None]]]:
-    """Each monitor's times, statuses and ms, in file order.
+Picked = slice | list[int]  # where one monitor's rows are in a day file's columns
+
+
+def runs(monitors: Sequence[str]) -> dict[str, Picked]:
+    """Where each monitor's rows are, in file order.
 
     A probe run writes one line per monitor in one order, so a day file is mostly blocks of
-    that order: then a monitor's rows are every M-th row and are sliced out, visiting no row
-    in Python (2.6 M rows in a first build). Any other file is grouped row by row.
+    that order: then a monitor's rows are every M-th row (a slice), found without visiting a
+    row in Python (2.6 M rows in a first build). Any other file is grouped row by row.
     """
-    monitors, times, statuses, ms = columns.monitor, columns.time, columns.status, columns.ms
-    width = len(set(monitors))
-    if not len(monitors) % width and [*monitors[:width]] * (len(monitors) // width) == [*monitors]:
-        return {
-            m: (times[k::width], statuses[k::width], ms[k::width])
-            for k, m in enumerate(monitors[:width])
-        }
+    width = block_width(monitors)
+    if width:
+        return {m: slice(k, None, width) for k, m in enumerate(monitors[:width])}
     rows: dict[str, list[int]] = {}
     for n, monitor in enumerate(monitors):
         rows.setdefault(monitor, []).append(n)
-    return {
-        m: tuple([column[n] for n in picked] for column in (times, statuses, ms))  # type: ignore[misc]
-        for m, picked in rows.items()
-    }
+    return dict(rows)
+
+
+def block_width(monitors: Sequence[str]) -> int | None:
+    """The monitors of each run block when the rows are made of blocks in one order, else None."""
+    every = monitors if isinstance(monitors, list) else list(monitors)
+    width = len(set(every))
+    if width and not len(every) % width and every[:width] * (len(every) // width) == every:
+        return width
+    return None
+
+
+def pick(column: Sequence[T], picked: Picked) -> Sequence[T]:
+    """One monitor's values of a column."""
+    if isinstance(picked, slice):
+        return column[picked]
+    return [column[n] for n in picked]
 
 
 def _monitor_stats(
