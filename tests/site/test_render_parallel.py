@@ -39,30 +39,24 @@ def test_a_forked_share_of_the_pages_is_the_same_bytes(
     assert len(one) > 10 and one == two
 
 
-def test_a_template_error_in_the_forked_share_is_reported_once_here(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("template", "text"),
+    [
+        # monitor pages alone break: the fork renders every other page, so some of them
+        ("monitor.html", "{{ state.no_such_field }}\n"),
+        # the index is this process's first page: its error must end the fork too
+        ("index.html", "{{ no_such_name }}\n"),
+    ],
+)
+def test_a_template_error_in_either_share_is_reported_once_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, template: str, text: str
 ) -> None:
     root = write_repo(tmp_path).parent
     (root / "site_templates").mkdir()
-    # monitor pages alone break: the fork renders every other page, so some of them
-    (root / "site_templates" / "monitor.html").write_text("{{ state.no_such_field }}\n")
+    (root / "site_templates" / template).write_text(text)
     config = load_config(root / "status.yml")
     monkeypatch.setattr(html, "PARALLEL_PAGES", 1)
     with pytest.raises(UpwatchError) as caught:
         site.build(config, tmp_path / "out", NOW)
-    assert "monitor.html" in caught.value.format_message()
+    assert template in caught.value.format_message()
     assert not (tmp_path / "out").exists()  # nothing half-written
-
-
-def test_a_template_error_in_this_process_share_ends_the_fork_too(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    root = write_repo(tmp_path).parent
-    (root / "site_templates").mkdir()
-    (root / "site_templates" / "index.html").write_text("{{ no_such_name }}\n")
-    config = load_config(root / "status.yml")
-    monkeypatch.setattr(html, "PARALLEL_PAGES", 1)
-    with pytest.raises(UpwatchError) as caught:
-        site.build(config, tmp_path / "out", NOW)
-    assert "index.html" in caught.value.format_message()
-    assert not (tmp_path / "out").exists()
