@@ -225,18 +225,6 @@ def uptime(up: int, degraded: int, down: int) -> float | None:
     return None if counted == 0 else (up + degraded) * 100 / counted
 
 
-def uptime_recent(
-    samples: Iterable[SampleLike], now: datetime, windows: Sequence[Window], hours: int = 24
-) -> float | None:
-    """Rolling uptime over the last hours before now, maintenance excluded."""
-    since = now - timedelta(hours=hours)
-    counts = {"up": 0, "degraded": 0, "down": 0}
-    for s in samples:
-        if since <= s.time <= now and not inside(windows, s.time):
-            counts[s.status] += 1
-    return uptime(counts["up"], counts["degraded"], counts["down"])
-
-
 def uptime_days(days: Mapping[date, Counts], today: date, count: int) -> float | None:
     """Uptime over the last `count` UTC days including today."""
     first = today - timedelta(days=count - 1)
@@ -247,15 +235,14 @@ def uptime_days(days: Mapping[date, Counts], today: date, count: int) -> float |
 
 
 def uptime_windows(
-    days: Mapping[date, Counts],
-    recent: Sequence[SampleLike],
-    windows: Sequence[Window],
-    now: datetime,
+    days: Mapping[date, Counts], last_24h: Counts | None, now: datetime
 ) -> dict[str, float | None]:
-    """Uptime for 24h (rolling), 7d, 30d and 90d (whole UTC days)."""
+    """Uptime for 24h (rolling: the store counts it, store.tally.counted_since), 7d, 30d and
+    90d (whole UTC days)."""
     today = now.date()
+    rolling = None if last_24h is None else uptime(last_24h.up, last_24h.degraded, last_24h.down)
     return {
-        "24h": uptime_recent(recent, now, windows),
+        "24h": rolling,
         "7d": uptime_days(days, today, 7),
         "30d": uptime_days(days, today, 30),
         "90d": uptime_days(days, today, 90),

@@ -96,19 +96,6 @@ def test_uptime(up: int, degraded: int, down: int, expected: float | None) -> No
     assert status.uptime(up, degraded, down) == expected
 
 
-def test_uptime_recent_is_rolling_and_skips_maintenance() -> None:
-    samples = [
-        sample(status="down", t=NOW - timedelta(hours=25)),  # outside 24 h
-        sample(status="up", t=NOW - timedelta(hours=24)),  # the edge counts
-        sample(status="down", t=utc("2026-11-23T11:30")),  # in maintenance
-        sample(status="degraded", t=NOW - timedelta(hours=2)),
-        sample(status="down", t=NOW - timedelta(hours=3)),
-        sample(status="down", t=NOW + timedelta(minutes=5)),  # after now
-    ]
-    assert status.uptime_recent(samples, NOW, [WINDOW]) == pytest.approx(200 / 3)
-    assert status.uptime_recent([], NOW, []) is None
-
-
 def test_uptime_windows_use_whole_utc_days() -> None:
     today = NOW.date()
     days = {
@@ -118,8 +105,9 @@ def test_uptime_windows_use_whole_utc_days() -> None:
         today - timedelta(days=89): Stats(up=40),
         today - timedelta(days=90): Stats(down=1000),
     }
-    result = status.uptime_windows(days, [], [], NOW)
+    result = status.uptime_windows(days, None, NOW)
     assert result == {"24h": None, "7d": 50.0, "30d": 25.0, "90d": 62.5}
+    assert status.uptime_windows(days, Stats(up=2, degraded=1, down=1), NOW)["24h"] == 75.0
 
 
 @pytest.mark.parametrize(

@@ -47,13 +47,12 @@ def monitor_state(
     mine = [i for i in incidents if monitor.id in i.monitors]
     latest = history.latest.get(monitor.id)
     days = history.days.get(monitor.id, {})
-    recent = history.recent.get(monitor.id, [])
     current = status.component_status(latest, [i for i in mine if i.is_open], windows, now)
     return MonitorState(
         monitor=monitor,
         status=current,
         latest=latest,
-        uptime=status.uptime_windows(days, recent, windows, now),
+        uptime=status.uptime_windows(days, history.last_24h.get(monitor.id), now),
         bar=status.uptime_bar(days, mine, now),
         days=days,
         hourly=history.hourly.get(monitor.id, []),

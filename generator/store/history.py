@@ -12,11 +12,11 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
-from itertools import pairwise
+from itertools import compress, pairwise
 from pathlib import Path
 from typing import TypeVar
 
@@ -27,14 +27,21 @@ from .rollup import LATEST_FILE, Sources, SpanTable, fresh, read_rollups, rollup
 from .samples import Sample, sample_key
 from .spans import DaySpans, reduce_columns
 from .tally import (
+    LAST_DAY,
     RECENT,
+    Columns,
     DayStats,
     DayTable,
     History,
+    Picked,
+    Row,
     Windows,
     WindowText,
     count,
+    counted_since,
     hourly,
+    pick,
+    runs,
     time_text,
     window_text,
 )
@@ -71,11 +78,13 @@ def read_history(
         if day >= first:
             _put_day(table, day, stats)
     add_imported(data_dir, table, raw, first, last, windows)  # days upwatch did not record
+    samples = RecentSamples(recent)
     return History(
         days={m: dict(sorted(d.items())) for m, d in sorted(table.items()) if d},
-        recent=recent,
-        latest=_latest(data_dir, table, recent, raw, now),
-        hourly={m: hourly(s) for m, s in recent.items()},
+        recent=samples,
+        latest=_latest(data_dir, table, samples.newest(), raw, now),
+        hourly=hourly(recent),
+        last_24h=counted_since(recent, time_text(now - LAST_DAY, up=True), texts),
     )
 
 
@@ -86,11 +95,12 @@ def _count_raw(
     now: datetime,
     since: datetime,
     spans: SpanDays | None = None,
-) -> tuple[dict[date, dict[str, DayStats]], dict[str, list[Sample]]]:
-    """Stats of the raw days without fresh rollup rows, and the samples from `since` to `now`."""
+) -> tuple[dict[date, dict[str, DayStats]], list[Columns]]:
+    """Stats of the raw days without fresh rollup rows, and the rows from `since` to `now`
+    (one part a day, oldest first)."""
     until, since_text = time_text(now), time_text(since, up=True)
     counted: dict[date, dict[str, DayStats]] = {}
-    found: list[Sample] = []
+    recent: list[Columns] = []
     stale = {
         d: p
         for d, p in raw.items()
@@ -99,11 +109,11 @@ def _count_raw(
     with _mapper(len(stale)) as mapped:
         jobs = [(day, path, windows, spans is not None) for day, path in stale.items()]
         pending = mapped(_count_file, jobs)
-        for day, path in raw.items():  # meanwhile, the days of the 48-hour view here
+        for day, path in sorted(raw.items()):  # meanwhile, the days of the 48-hour view here
             if day >= since.date():
                 rows = read_rows(path, None, day).until(until)
                 counted[day] = count(rows, windows)
-                found += to_samples(r for r in rows.rows() if since_text <= r[0])
+                recent.append(rows.since(since_text))
                 if spans is not None:
                     spans[day] = reduce_columns(rows, windows)
         for day, stats, problems, day_spans in pending:
@@ -112,12 +122,49 @@ def _count_raw(
                 spans[day] = day_spans
             for problem in problems:
                 log.warning("%s", log_text(problem))
-    recent: dict[str, list[Sample]] = {}
-    for sample in found:
-        recent.setdefault(sample.monitor, []).append(sample)
-    for monitor, samples in recent.items():
-        recent[monitor] = _in_order(samples)
     return counted, recent
+
+
+class RecentSamples(Mapping[str, list[Sample]]):
+    """Each monitor's samples of the last 48 hours, sorted, made when first asked for: a
+    build shows only figures of them (hourly, the rolling 24 h, the latest), which tally.py
+    counts from the rows' text."""
+
+    def __init__(self, parts: list[Columns]) -> None:
+        self._parts = parts
+        self._where: dict[str, list[tuple[Columns, Picked]]] = {}
+        for part in parts:
+            for monitor, picked in runs(part.monitor).items():
+                self._where.setdefault(monitor, []).append((part, picked))
+        self._made: dict[str, list[Sample]] = {}
+
+    def __getitem__(self, monitor: str) -> list[Sample]:
+        made = self._made.get(monitor)
+        if made is None:
+            rows = [
+                row for part, picked in self._where[monitor] for row in part.picked(picked).rows()
+            ]
+            made = self._made[monitor] = _in_order(to_samples(rows))
+        return made
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._where)
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+    def newest(self) -> dict[str, Sample]:
+        """Each monitor's last sample (in sample_key order), making only the rows of its
+        newest time into Samples."""
+        found = {}
+        for monitor, places in self._where.items():
+            newest = max(max(pick(part.time, picked)) for part, picked in places)
+            rows: list[Row] = []
+            for part, picked in places:
+                mine = part.picked(picked)
+                rows += map(mine.row, compress(range(len(mine)), map(newest.__eq__, mine.time)))
+            found[monitor] = max(to_samples(rows), key=sample_key)
+        return found
 
 
 def _rolled_spans(spans: SpanDays, rolled: SpanTable, sources: Sources, first: date) -> None:
@@ -189,12 +236,12 @@ def _put_day(table: DayTable, day: date, stats: dict[str, DayStats]) -> None:
 def _latest(
     data_dir: Path,
     table: DayTable,
-    recent: dict[str, list[Sample]],
+    recent: dict[str, Sample],
     raw: dict[date, Path],
     now: datetime,
 ) -> dict[str, Sample]:
     """The newest sample of each monitor at or before now, looked up in its newest day."""
-    latest = {m: samples[-1] for m, samples in recent.items()}
+    latest = dict(recent)
     stale = {m: max(d) for m, d in table.items() if d and m not in latest}
     rolled = _rolled_latest(data_dir)
     cache: dict[date, list[Sample]] = {}

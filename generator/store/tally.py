@@ -12,12 +12,14 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TypeVar, cast
+from itertools import compress
+from typing import Any, TypeVar, cast
 
-from ..times import format_time
+from ..times import format_time, parse_time
 from .samples import Sample
 
 RECENT = timedelta(hours=48)  # History.recent and .hourly cover this much before now
+LAST_DAY = timedelta(hours=24)  # History.last_24h: the rolling uptime
 KINDS = {"up": 0, "degraded": 1, "down": 2}
 MAINTENANCE = 3
 # a Sample's fields, time as text; kind "" for a row of a file without the kind column
@@ -25,6 +27,7 @@ T = TypeVar("T")
 Row = tuple[str, str, str, str, int | None, int | None, str, str]
 WindowText = dict[str, list[tuple[str, str]]]  # monitor -> [(start, end)] as data-file times
 Windows = Mapping[str, Sequence[tuple[datetime, datetime]]]
+Hourly = list[tuple[datetime, int, int]]  # (hour, p50 ms, p95 ms), hours with a measurement
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,9 +99,10 @@ class History:
     """Per-day stats for the days read, plus raw samples of the last 48 hours."""
 
     days: dict[str, dict[date, DayStats]]  # monitor id -> UTC day -> stats (days with samples)
-    recent: dict[str, list[Sample]]  # monitor id -> samples of the last 48 h up to now, sorted
+    recent: Mapping[str, list[Sample]]  # monitor id -> samples of the last 48 h up to now, sorted
     latest: dict[str, Sample]  # monitor id -> newest sample at or before now, of the days read
-    hourly: dict[str, list[tuple[datetime, int, int]]]  # monitor id -> (hour, p50 ms, p95 ms)
+    hourly: dict[str, Hourly]  # monitor id -> (hour, p50 ms, p95 ms) of the last 48 h
+    last_24h: dict[str, DayStats] = field(default_factory=dict)  # the rolling 24 h's figures
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +126,12 @@ class Columns:
         kinds = self.kind or [""] * len(self.time)
         return list(zip(*fields, self.detail, kinds, strict=True))
 
+    def row(self, n: int) -> Row:
+        """Row n."""
+        kind = self.kind[n] if self.kind else ""
+        first = (self.time[n], self.monitor[n], self.location[n], self.status[n])
+        return (*first, self.ms[n], self.code[n], self.detail[n], kind)
+
     @classmethod
     def of(cls, rows: Sequence[Row]) -> Columns:
         return cls(*zip(*rows, strict=True)) if rows else cls()
@@ -130,7 +140,36 @@ class Columns:
         """The rows at or before `last` (a data-file time)."""
         if not self.time or max(self.time) <= last:
             return self
-        return Columns.of([row for row in self.rows() if row[0] <= last])
+        return self.where([t <= last for t in self.time])
+
+    def since(self, first: str) -> Columns:
+        """The rows at or after `first` (a data-file time)."""
+        if not self.time or min(self.time) >= first:
+            return self
+        return self.where([t >= first for t in self.time])
+
+    def where(self, keep: Sequence[bool]) -> Columns:
+        """The rows where `keep` is true, in file order."""
+        return Columns(*(list(compress(column, keep)) for column in self._columns()))
+
+    def picked(self, picked: Picked) -> Columns:
+        """One monitor's rows (tally.runs)."""
+        return Columns(*(pick(column, picked) if column else column for column in self._columns()))
+
+    @classmethod
+    def joined(cls, parts: Sequence[Columns]) -> Columns:
+        """The rows of the parts one after the other."""
+        parts = [part for part in parts if part]
+        if len(parts) < 2:
+            return parts[0] if parts else cls()
+        if any(part.kind for part in parts) and not all(part.kind for part in parts):
+            return cls.of([row for part in parts for row in part.rows()])  # a file of each layout
+        columns = zip(*(part._columns() for part in parts), strict=True)
+        return cls(*([value for column in same for value in column] for same in columns))
+
+    def _columns(self) -> list[Sequence[Any]]:
+        every = [self.time, self.monitor, self.location, self.status, self.ms, self.code]
+        return [*every, self.detail, self.kind]  # an empty kind column stays empty
 
 
 def count(columns: Columns, windows: WindowText, until: str | None = None) -> dict[str, DayStats]:
@@ -241,18 +280,31 @@ def window_key(spans: Sequence[tuple[str, str]], day: date) -> str:
     return hashlib.sha1(";".join(touching).encode(), usedforsecurity=False).hexdigest()[:12]
 
 
-def hourly(samples: list[Sample]) -> list[tuple[datetime, int, int]]:
-    """Median and p95 ms per hour (hours with a measurement only)."""
-    hours: dict[datetime, list[int]] = {}
-    hour_of: dict[datetime, datetime] = {}  # a run's samples share a time: cut each once
-    for s in samples:
-        if s.ms is not None:
-            hour = hour_of.get(s.time)
-            if hour is None:
-                hour = hour_of[s.time] = s.time.replace(minute=0, second=0, microsecond=0)
-            hours.setdefault(hour, []).append(s.ms)
-    result = []
-    for hour, values in sorted(hours.items()):
-        values.sort()
-        result.append((hour, percentile(values, 50), percentile(values, 95)))
-    return result
+def hourly(parts: Sequence[Columns]) -> dict[str, Hourly]:
+    """Each monitor's median and p95 ms per hour of the rows (an hour is within one part,
+    one UTC day's rows), counted from the text: no Sample is made."""
+    found: dict[str, Hourly] = {}
+    hour_of: dict[str, datetime] = {}
+    for part in parts:
+        for monitor, picked in runs(part.monitor).items():
+            hours: dict[str, list[int]] = {}
+            for t, ms in zip(pick(part.time, picked), pick(part.ms, picked), strict=True):
+                if ms is not None:
+                    hours.setdefault(t[:13], []).append(ms)
+            mine = found.setdefault(monitor, [])
+            for hour, values in hours.items():
+                when = hour_of.get(hour)
+                if when is None:
+                    when = hour_of[hour] = parse_time(f"{hour}:00:00Z")
+                values.sort()
+                mine.append((when, percentile(values, 50), percentile(values, 95)))
+    for mine in found.values():
+        mine.sort()
+    return dict(sorted(found.items()))
+
+
+def counted_since(parts: Sequence[Columns], first: str, windows: WindowText) -> dict[str, DayStats]:
+    """Each monitor's figures of the rows at or after `first` (a data-file time) in the
+    parts: the rolling 24 hours, maintenance left out as on a day."""
+    chosen = [part.since(first) for part in parts]
+    return count(Columns.joined(chosen), windows)

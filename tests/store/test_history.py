@@ -296,3 +296,35 @@ def test_recent_samples_are_in_order_when_the_file_is_not(tmp_path: Path) -> Non
     recent = load_history(data, NOW, NO_WINDOWS).recent["api"]
     assert recent == sorted(recent, key=sample_key)
     assert [(s.time.minute, s.location) for s in recent] == [(0, "eu"), (5, "eu"), (5, "us")]
+
+
+def test_rolling_24_hours_count_from_its_edge_to_now_without_maintenance(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    append_samples(
+        data,
+        [
+            sample("2026-11-22T11:55", "down"),  # 24 h 5 min ago: outside
+            sample("2026-11-22T12:00"),  # 24 h ago exactly: the edge counts
+            sample("2026-11-23T09:00", "down"),
+            sample("2026-11-23T10:00", "degraded"),
+            sample("2026-11-23T11:30", "down"),  # in maintenance
+            sample("2026-11-23T12:05", "down"),  # after now
+        ],
+    )
+    window = (at("2026-11-23T11:00"), at("2026-11-23T12:00"))
+    result = load_history(data, NOW, {"api": [window]})
+    assert result.last_24h["api"] == DayStats(1, 1, 1, 1, 4, 400, 100, 100)
+    assert load_history(data, NOW + timedelta(days=3), NO_WINDOWS).last_24h == {}
+
+
+def test_hourly_figures_are_per_utc_hour_of_the_last_48_hours(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    old = [sample("2026-11-21T11:00", ms=1)]  # before the 48 hours
+    hour = [sample(f"2026-11-22T23:{m:02d}", ms=m + 1) for m in range(0, 60, 5)]
+    late = [sample("2026-11-23T00:00", ms=7), sample("2026-11-23T00:05", "down", ms=None)]
+    append_samples(data, [*old, *hour, *late, sample("2026-11-23T00:05", ms=9, monitor="db")])
+    result = load_history(data, NOW, NO_WINDOWS).hourly
+    assert result == {
+        "api": [(at("2026-11-22T23:00"), 26, 56), (at("2026-11-23T00:00"), 7, 7)],
+        "db": [(at("2026-11-23T00:00"), 9, 9)],
+    }
