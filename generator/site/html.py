@@ -12,7 +12,7 @@ import logging
 import os
 import pickle
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from jinja2 import (
     TemplateSyntaxError,
 )
 from jinja2.loaders import split_template_path
+from markupsafe import Markup, escape
 
 from .. import safefiles, status, times
 from ..config.read import Config
@@ -73,10 +74,9 @@ def _incident(incident: Incident) -> Callable[[], dict[str, Any]]:
 
 
 def _render(env: Environment, jobs: list[Job]) -> Files:
-    """Every job's page. With many pages and two cores, a forked process renders every other
-    page and sends them back through a pipe (a build of 100 monitors spends most of its
-    rendering on their pages); should it fail, this process renders its share too, so an
-    error is reported here, once."""
+    """Every job's page. With many pages and two cores, a forked process renders about half
+    of them (by cost, _shares) and sends them back through a pipe; should it fail, this
+    process renders its share too, so an error is reported here, once."""
 
     def one(job: Job) -> tuple[str, bytes]:
         path, template, context = job
@@ -84,9 +84,8 @@ def _render(env: Environment, jobs: list[Job]) -> Files:
 
     if len(jobs) < PARALLEL_PAGES or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
         return dict(map(one, jobs))
-    for template in {template for _, template, _ in jobs}:
-        env.get_template(template)  # compiled once, here, before the fork shares them
-    theirs = jobs[1::2]
+    _compile(env, sorted({template for _, template, _ in jobs}))
+    mine, theirs = _shares(jobs)
     reading, writing = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: render, send, and leave without running the parent's exit code
@@ -101,13 +100,44 @@ def _render(env: Environment, jobs: list[Job]) -> Files:
     os.close(writing)
     received = os.fdopen(reading, "rb")
     try:
-        files = dict(map(one, jobs[0::2]))
+        files = dict(map(one, mine))
         data = received.read()
     finally:
         received.close()  # should this share fail, a child still sending meets a closed pipe
         _, status_ = os.waitpid(pid, 0)
     sent: Files = pickle.loads(data) if status_ == 0 and data else dict(map(one, theirs))
     return {path: files[path] if path in files else sent[path] for path, _, _ in jobs}
+
+
+# What a page costs to render beside a monitor page, per monitor: the index shows each one's
+# 90-day bar, reliability.html a row (measured with 100 monitors).
+COST_PER_MONITOR = {"index.html": 1 / 3, "reliability.html": 1 / 20}
+
+
+def _shares(jobs: list[Job]) -> tuple[list[Job], list[Job]]:
+    """The jobs in two shares of about equal cost: this process's, then the fork's (which
+    takes the costly pages first; this one also reads what the fork sends)."""
+    monitors = sum(1 for _, template, _ in jobs if template == "monitor.html")
+    cost = [1 + COST_PER_MONITOR.get(template, 0) * monitors for _, template, _ in jobs]
+    shares: tuple[list[Job], list[Job]] = ([], [])
+    totals = [0.0, 0.0]
+    for n in sorted(range(len(jobs)), key=lambda n: -cost[n]):
+        side = 1 if totals[1] <= totals[0] else 0
+        shares[side].append(jobs[n])
+        totals[side] += cost[n]
+    return shares
+
+
+SHARED = ("base.html", "macros.html", "reliability_macros.html")  # what the pages import
+
+
+def _compile(env: Environment, pages: list[str]) -> None:
+    """Compile the page templates and those they import, once, before a fork shares them."""
+    for name in [*pages, *SHARED]:
+        try:
+            env.get_template(name)
+        except TemplateError as exc:
+            raise UpwatchError([template_problem(exc, name)]) from None
 
 
 def warn_plain_text(incident: Incident, config: Config) -> None:
@@ -159,6 +189,7 @@ def environment(config: Config, summary: Summary) -> Environment:
         markdown=lambda text: render_markdown(text, config.site.allow_html),
         duration=times.duration,
         sparkline=charts.sparkline,
+        bar_days=bar_days,
         incident_words=model.incident_words,
         incident_mark=model.incident_mark,
         incident_state=model.incident_state,
@@ -186,6 +217,23 @@ def environment(config: Config, summary: Summary) -> Environment:
         bar_summary=status.bar_summary,
     )
     return env
+
+
+BAR_CLASSES = {"no_data": "n", "maintenance": "w", "degraded": "d", "partial": "p", "major": "x"}
+
+
+def bar_days(marks: Sequence[status.Day], focusable: bool = True) -> Markup:
+    """The items of a 90-day bar: unquoted one-letter classes, as this repeats 90 times per
+    monitor. On a monitor page each day takes keyboard focus (no script needed), which shows
+    its text as hovering does; on the index (50 bars: 11 bytes a day would be 50 kB) live.js
+    adds that, and without a script each row's link leads to the monitor page's bar."""
+    focus = " tabindex=0" if focusable else ""
+    items = []
+    for mark in marks:
+        short = BAR_CLASSES.get(mark.state)
+        text = escape(model.printable(mark.text))
+        items.append(f"<li{focus} class={short}>{text}" if short else f"<li{focus}>{text}")
+    return Markup("".join(items))
 
 
 def time_filters(zone: ZoneInfo, now: datetime) -> dict[str, Callable[..., str]]:

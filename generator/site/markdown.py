@@ -12,14 +12,17 @@ import bisect
 import functools
 import html
 import re
+import threading
 from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
 import markdown
+from markdown.extensions.sane_lists import SaneListExtension
 from markupsafe import Markup
 
 SAFE_SCHEMES = {"", "http", "https", "mailto"}
 URL_NOISE_RE = re.compile(r"[\x00-\x20\x7f]")  # browsers strip or ignore these in a URL
+CONVERTING = threading.Lock()  # a converter holds one text's state while it works
 
 
 class _SafeLinks(markdown.treeprocessors.Treeprocessor):
@@ -65,14 +68,23 @@ def render_markdown(text: str, allow_html: bool = False) -> Markup:
     """Incident Markdown as HTML; raw HTML escaped unless the site allows it."""
     if too_costly(text):
         return Markup("<pre>{}</pre>").format(text)
-    extensions: list[markdown.Extension | str] = ["sane_lists"]
-    if not allow_html:
-        extensions.append(_EscapeHtml())
     try:
-        html = markdown.markdown(text, extensions=extensions, output_format="html")
+        with CONVERTING:
+            html = _converter(allow_html).reset().convert(text)
     except RecursionError:  # lists or quotes nested past Python's limit: show the text as is
         return Markup("<pre>{}</pre>").format(text)
     return Markup(html)
+
+
+@functools.cache
+def _converter(allow_html: bool) -> markdown.Markdown:
+    """One converter of each kind, reset before each text (making one costs more than most
+    texts do). Its extensions are given as objects: a name would be looked up among every
+    installed package's entry points."""
+    extensions: list[markdown.Extension] = [SaneListExtension()]
+    if not allow_html:
+        extensions.append(_EscapeHtml())
+    return markdown.Markdown(extensions=extensions, output_format="html")
 
 
 # --- the cost of Markdown --------------------------------------------------------------

@@ -44,7 +44,7 @@ def test_a_forked_share_of_the_pages_is_the_same_bytes(
     [
         # monitor pages alone break: the fork renders every other page, so some of them
         ("monitor.html", "{{ state.no_such_field }}\n"),
-        # the index is this process's first page: its error must end the fork too
+        # the index is the fork's costliest page: its error is said here, once
         ("index.html", "{{ no_such_name }}\n"),
     ],
 )
