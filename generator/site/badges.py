@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape
+import html
 
 from .. import status
 from .model import Files, MonitorState, Summary, printable
@@ -71,7 +71,7 @@ def badge(label: str, value: str, colour: str) -> bytes:
     title = escape(f"{label}: {value}")
     svg = (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{total}" height="20" role="img" '
-        f'aria-label="{escape(f"{label}: {value}", {chr(34): "&quot;"})}">'
+        f'aria-label="{escape(f"{label}: {value}").replace(chr(34), "&quot;")}">'
         f"<title>{title}</title>"
         f'<rect width="{left}" height="20" rx="3" fill="{LABEL_COLOUR}"/>'
         f'<rect x="{left}" width="{right}" height="20" rx="3" fill="{colour}"/>'
@@ -82,3 +82,8 @@ def badge(label: str, value: str, colour: str) -> bytes:
         "</g></svg>\n"
     )
     return svg.encode()
+
+
+def escape(text: str) -> str:
+    """Text for SVG: &, < and > escaped (quotes too where an attribute holds it)."""
+    return html.escape(text, quote=False)

@@ -10,10 +10,8 @@ file any more) is read from its rollup rows as they are.
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from itertools import compress, pairwise
@@ -204,6 +202,9 @@ def _mapper(
     Only a repository without rollups yet (the first build) has many: then 90 days of raw
     files are counted on every core.
     """
+    import multiprocessing  # a first build only: most builds start no worker
+    from concurrent.futures import ProcessPoolExecutor
+
     cores = os.cpu_count() or 1
     if jobs < PARALLEL_FROM or cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
         yield map
