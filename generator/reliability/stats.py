@@ -13,10 +13,12 @@ matter's `started` and `resolved`.
 
 from __future__ import annotations
 
+import bisect
 import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import accumulate
 
 from ..incidents import Incident
 from ..status import uptime
@@ -123,21 +125,22 @@ def figures(
 ) -> Figures:
     """Every figure of one monitor over one period (`found`: its outages, when known)."""
     dates = period.dates
-    days = {d: data.days[d] for d in dates if d in data.days}
+    days = [data.days[d] for d in dates if d in data.days]
+    spans = [data.spans[d] for d in dates if d in data.spans]
     window = period.window(now)
     if found is None:
         found = outages(data.spans, now)
     if (
         not days
+        and not spans
         and not data.incidents
-        and not any(d in data.spans for d in dates)
         and not any(o.start < window[1] and o.end > window[0] for o in found)
     ):
         return Figures()  # a period without samples, outages or incidents: nothing to tell
     down, longest, count = downtime(found, window, data.maintenance)
     started = [i for i in data.incidents if i.started and window[0] <= i.started < window[1]]
     return Figures(
-        uptime=day_uptime(days.values()),
+        uptime=day_uptime(days),
         downtime_minutes=minutes(down),
         incidents=len(started),
         mttr_minutes=mean_minutes(repair_times(started)),
@@ -145,9 +148,9 @@ def figures(
         mtbf_minutes=mtbf(observed(data.first_seen, window), down, count),
         longest_minutes=minutes(longest),
         outages=count,
-        kinds=kind_counts(data.spans[d] for d in dates if d in data.spans),
-        p50_ms=weighted_rank(((s.ms_p50, s.ms_count) for s in days.values()), 50),
-        p95_ms=weighted_rank(((s.ms_p95, s.ms_count) for s in days.values()), 95),
+        kinds=kind_counts(spans),
+        p50_ms=weighted_rank([(s.ms_p50, s.ms_count) for s in days if s.ms_count], 50),
+        p95_ms=weighted_rank([(s.ms_p95, s.ms_count) for s in days if s.ms_count], 95),
     )
 
 
@@ -221,15 +224,11 @@ def kind_counts(days: Iterable[DaySpans]) -> tuple[tuple[str, int], ...]:
 def weighted_rank(values: Iterable[tuple[int | None, int]], p: int) -> int | None:
     """The p-th nearest-rank value of daily figures, each day weighing its samples."""
     pairs = sorted((v, n) for v, n in values if v is not None and n)
-    total = sum(n for _, n in pairs)
-    if not total:
+    if not pairs:
         return None
-    rank, seen = max(1, -(-p * total // 100)), 0
-    for value, n in pairs:
-        seen += n
-        if seen >= rank:
-            return value
-    return pairs[-1][0]
+    seen = list(accumulate(n for _, n in pairs))
+    rank = max(1, -(-p * seen[-1] // 100))
+    return pairs[bisect.bisect_left(seen, rank)][0]
 
 
 def minutes(span: timedelta) -> float:
