@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import pickle
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime, timedelta
@@ -34,9 +33,10 @@ from .. import safefiles, status, times
 from ..config.read import Config
 from ..errors import Problem, UpwatchError, display_path
 from ..incidents import Incident
-from . import charts, figures, model
+from . import charts, figures, model, shares
 from .markdown import render_markdown, too_costly
 from .model import Files, Summary
+from .shares import Part
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +45,10 @@ BUILTIN = Path(__file__).resolve().parent / "templates"  # shipped in the wheel
 PAST_DAYS = 14
 
 
-def pages(config: Config, summary: Summary) -> Files:
-    """index.html, history.html and one page per monitor and per incident."""
+def page_parts(config: Config, summary: Summary) -> list[Part]:
+    """index.html, history.html, reliability.html and one page per monitor and per incident,
+    each a part of the build's work (shares.py); the templates are compiled here, once,
+    before a fork shares them."""
     env = environment(config, summary)
     jobs: list[Job] = [
         ("index.html", "index.html", lambda: {"past": past_days(summary, config)}),
@@ -58,11 +60,29 @@ def pages(config: Config, summary: Summary) -> Files:
     for incident in summary.incidents:
         warn_plain_text(incident, config)
         jobs.append((f"incidents/{incident.id}.html", "incident.html", _incident(incident)))
-    return _render(env, jobs)
+    _compile(env, sorted({template for _, template, _ in jobs}))
+    monitors = len(summary.monitors)
+    return [
+        Part(1 + COST_PER_MONITOR.get(template, 0) * monitors, _maker(env, path, template, context))
+        for path, template, context in jobs
+    ]
+
+
+def pages(config: Config, summary: Summary) -> Files:
+    """Every page of the site, by relative path."""
+    return shares.made(page_parts(config, summary))
 
 
 Job = tuple[str, str, Callable[[], dict[str, Any]]]  # path, template, its context when rendered
-PARALLEL_PAGES = 60  # pages: fewer are rendered faster than a second process starts
+# What a page costs to render beside a monitor page, per monitor: the index shows each one's
+# 90-day bar, reliability.html a row (measured with 100 monitors).
+COST_PER_MONITOR = {"index.html": 1 / 3, "reliability.html": 1 / 20}
+
+
+def _maker(
+    env: Environment, path: str, template: str, context: Callable[[], dict[str, Any]]
+) -> Callable[[], Files]:
+    return lambda: {path: _page(env, template, path, **context())}
 
 
 def _monitor_context(state: model.MonitorState, summary: Summary) -> Callable[[], dict[str, Any]]:
@@ -73,66 +93,11 @@ def _incident(incident: Incident) -> Callable[[], dict[str, Any]]:
     return lambda: {"incident": incident}
 
 
-def _render(env: Environment, jobs: list[Job]) -> Files:
-    """Every job's page. With many pages and two cores, a forked process renders about half
-    of them (by cost, _shares) and sends them back through a pipe; should it fail, this
-    process renders its share too, so an error is reported here, once."""
-
-    def one(job: Job) -> tuple[str, bytes]:
-        path, template, context = job
-        return path, _page(env, template, path, **context())
-
-    if len(jobs) < PARALLEL_PAGES or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
-        return dict(map(one, jobs))
-    _compile(env, sorted({template for _, template, _ in jobs}))
-    mine, theirs = _shares(jobs)
-    reading, writing = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: render, send, and leave without running the parent's exit code
-        code = 1
-        try:
-            os.close(reading)
-            with os.fdopen(writing, "wb") as out:
-                pickle.dump(dict(map(one, theirs)), out, protocol=pickle.HIGHEST_PROTOCOL)
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(writing)
-    received = os.fdopen(reading, "rb")
-    try:
-        files = dict(map(one, mine))
-        data = received.read()
-    finally:
-        received.close()  # should this share fail, a child still sending meets a closed pipe
-        _, status_ = os.waitpid(pid, 0)
-    sent: Files = pickle.loads(data) if status_ == 0 and data else dict(map(one, theirs))
-    return {path: files[path] if path in files else sent[path] for path, _, _ in jobs}
-
-
-# What a page costs to render beside a monitor page, per monitor: the index shows each one's
-# 90-day bar, reliability.html a row (measured with 100 monitors).
-COST_PER_MONITOR = {"index.html": 1 / 3, "reliability.html": 1 / 20}
-
-
-def _shares(jobs: list[Job]) -> tuple[list[Job], list[Job]]:
-    """The jobs in two shares of about equal cost: this process's, then the fork's (which
-    takes the costly pages first; this one also reads what the fork sends)."""
-    monitors = sum(1 for _, template, _ in jobs if template == "monitor.html")
-    cost = [1 + COST_PER_MONITOR.get(template, 0) * monitors for _, template, _ in jobs]
-    shares: tuple[list[Job], list[Job]] = ([], [])
-    totals = [0.0, 0.0]
-    for n in sorted(range(len(jobs)), key=lambda n: -cost[n]):
-        side = 1 if totals[1] <= totals[0] else 0
-        shares[side].append(jobs[n])
-        totals[side] += cost[n]
-    return shares
-
-
 SHARED = ("base.html", "macros.html", "reliability_macros.html")  # what the pages import
 
 
 def _compile(env: Environment, pages: list[str]) -> None:
-    """Compile the page templates and those they import, once, before a fork shares them."""
+    """Compile the page templates and those they import."""
     for name in [*pages, *SHARED]:
         try:
             env.get_template(name)

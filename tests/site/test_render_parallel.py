@@ -1,4 +1,4 @@
-"""Pages rendered by two processes are the pages one process renders, byte for byte."""
+"""A site made by two processes is the site one process makes, byte for byte."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from site_repo import NOW, write_repo
 from generator.config.read import load_config
 from generator.errors import UpwatchError
 from generator.site import build as site
-from generator.site import html
+from generator.site import shares
 
 
 def files_of(folder: Path) -> dict[str, bytes]:
@@ -22,7 +22,7 @@ def test_a_forked_share_of_the_pages_is_the_same_bytes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     config = load_config(write_repo(tmp_path))
-    monkeypatch.setattr(html, "PARALLEL_PAGES", 10**9)
+    monkeypatch.setattr(shares, "PARALLEL_FROM", 10**9)
     site.build(config, tmp_path / "one", NOW)
     forks = []
     real_fork = os.fork
@@ -31,10 +31,10 @@ def test_a_forked_share_of_the_pages_is_the_same_bytes(
         forks.append(1)
         return real_fork()
 
-    monkeypatch.setattr(html, "PARALLEL_PAGES", 1)
+    monkeypatch.setattr(shares, "PARALLEL_FROM", 1)
     monkeypatch.setattr(os, "fork", counted_fork)
     site.build(config, tmp_path / "two", NOW)
-    assert forks == [1]  # the second build did render in two processes
+    assert forks == [1]  # the second build was made in two processes
     one, two = files_of(tmp_path / "one"), files_of(tmp_path / "two")
     assert len(one) > 10 and one == two
 
@@ -42,7 +42,7 @@ def test_a_forked_share_of_the_pages_is_the_same_bytes(
 @pytest.mark.parametrize(
     ("template", "text"),
     [
-        # monitor pages alone break: the fork renders every other page, so some of them
+        # monitor pages alone break: each process renders some of them
         ("monitor.html", "{{ state.no_such_field }}\n"),
         # the index is the fork's costliest page: its error is said here, once
         ("index.html", "{{ no_such_name }}\n"),
@@ -55,8 +55,24 @@ def test_a_template_error_in_either_share_is_reported_once_here(
     (root / "site_templates").mkdir()
     (root / "site_templates" / template).write_text(text)
     config = load_config(root / "status.yml")
-    monkeypatch.setattr(html, "PARALLEL_PAGES", 1)
+    monkeypatch.setattr(shares, "PARALLEL_FROM", 1)
     with pytest.raises(UpwatchError) as caught:
         site.build(config, tmp_path / "out", NOW)
     assert template in caught.value.format_message()
     assert not (tmp_path / "out").exists()  # nothing half-written
+
+
+@pytest.mark.parametrize(
+    ("costs", "mine", "theirs"),
+    [
+        ([1, 1, 1, 1], [1, 3], [0, 2]),
+        ([10, *[1] * 10], list(range(1, 11)), [0]),  # the index beside ten monitor pages
+        ([3, 3, 2, 2, 2], [1, 3], [0, 2, 4]),  # the fork takes the odd one
+        ([0, 5], [0], [1]),
+        ([], [], []),
+    ],
+)
+def test_the_shares_are_of_about_equal_cost(
+    costs: list[float], mine: list[int], theirs: list[int]
+) -> None:
+    assert shares.split(costs) == (mine, theirs)

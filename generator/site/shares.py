@@ -1,0 +1,79 @@
+"""Making a site's files on two cores: a forked process makes about half of them, by cost.
+
+A build of 100 monitors spends most of its rendering on their pages and JSON. Each part of
+the work says what it costs (a monitor page is 1) and makes some files; with enough work
+and two cores, a forked process makes one share and sends its files back through a pipe,
+while this one makes the other. Should the fork fail, this process makes its share too, so
+an error is reported here, once. The files come back in the parts' order, whoever made them.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from .model import Files
+
+PARALLEL_FROM = 60  # cost: less work is done faster than a second process starts
+
+
+@dataclass(frozen=True)
+class Part:
+    """Some files of the site and what making them costs beside a monitor page."""
+
+    cost: float
+    make: Callable[[], Files]
+
+
+def made(parts: Sequence[Part]) -> Files:
+    """Every part's files, in the parts' order."""
+    small = sum(p.cost for p in parts) < PARALLEL_FROM
+    if small or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
+        return _joined(parts, {n: p.make() for n, p in enumerate(parts)})
+    mine, theirs = split([p.cost for p in parts])
+    reading, writing = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the fork: make, send, and leave without running the parent's exit code
+        code = 1
+        try:
+            os.close(reading)
+            with os.fdopen(writing, "wb") as out:
+                sent = {n: parts[n].make() for n in theirs}
+                pickle.dump(sent, out, protocol=pickle.HIGHEST_PROTOCOL)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(writing)
+    received = os.fdopen(reading, "rb")
+    try:
+        found = {n: parts[n].make() for n in mine}
+        data = received.read()
+    finally:
+        received.close()  # should this share fail, a fork still sending meets a closed pipe
+        _, status = os.waitpid(pid, 0)
+    if status == 0 and data:
+        found.update(pickle.loads(data))
+    else:
+        found.update({n: parts[n].make() for n in theirs})
+    return _joined(parts, found)
+
+
+def split(costs: Sequence[float]) -> tuple[list[int], list[int]]:
+    """The parts' numbers in two shares of about equal cost: this process's, then the
+    fork's, which takes the costliest parts first (this one also reads what the fork sends)."""
+    shares: tuple[list[int], list[int]] = ([], [])
+    totals = [0.0, 0.0]
+    for n in sorted(range(len(costs)), key=lambda n: -costs[n]):
+        side = 1 if totals[1] <= totals[0] else 0
+        shares[side].append(n)
+        totals[side] += costs[n]
+    return sorted(shares[0]), sorted(shares[1])
+
+
+def _joined(parts: Sequence[Part], found: dict[int, Files]) -> Files:
+    files: Files = {}
+    for n in range(len(parts)):
+        files.update(found[n])
+    return files
