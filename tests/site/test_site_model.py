@@ -208,7 +208,7 @@ SITE = BUILTIN.parent
 LAYERS = [  # each module may import site modules only from the layers after its own
     {"build"},
     {"summarize", "html", "api", "feed", "badges"},
-    {"charts", "markdown", "figures"},
+    {"charts", "markdown", "figures", "shares"},
     {"model"},
 ]
 
