@@ -23,7 +23,7 @@ from .days import day_files, log_text, read_day, read_rows, to_samples
 from .imported import add_imported
 from .rollup import LATEST_FILE, Sources, SpanTable, fresh, read_rollups, rollup_dir
 from .samples import Sample, sample_key
-from .spans import DaySpans, reduce_columns
+from .spans import DaySpans, count_day
 from .tally import (
     LAST_DAY,
     RECENT,
@@ -110,10 +110,11 @@ def _count_raw(
         for day, path in sorted(raw.items()):  # meanwhile, the days of the 48-hour view here
             if day >= since.date():
                 rows = read_rows(path, None, day).until(until)
-                counted[day] = count(rows, windows)
+                if spans is None:
+                    counted[day] = count(rows, windows)
+                else:
+                    counted[day], spans[day] = count_day(rows, windows)
                 recent.append(rows.since(since_text))
-                if spans is not None:
-                    spans[day] = reduce_columns(rows, windows)
         for day, stats, problems, day_spans in pending:
             counted[day] = stats
             if spans is not None and day_spans is not None:
@@ -189,8 +190,10 @@ def _count_file(
     day, path, windows, with_spans = job
     problems: list[Problem] = []
     rows = read_rows(path, problems, day)
-    day_spans = reduce_columns(rows, windows) if with_spans else None
-    return day, count(rows, windows), problems, day_spans
+    if not with_spans:
+        return day, count(rows, windows), problems, None
+    stats, day_spans = count_day(rows, windows)
+    return day, stats, problems, day_spans
 
 
 @contextmanager

@@ -53,8 +53,8 @@ from .days import (
     repository,
     write_atomic,
 )
-from .spans import DaySpans, parse_spans, reduce_columns, spans_fields
-from .tally import DayStats, DayTable, Windows, WindowText, count, window_key, window_text
+from .spans import DaySpans, count_day, parse_spans, spans_fields
+from .tally import DayStats, DayTable, Windows, WindowText, window_key, window_text
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -126,8 +126,7 @@ def tally_days(
         size = path.stat().st_size  # before reading: a row appended meanwhile makes it stale
         found: list[Problem] = []
         rows = read_rows(path, found, day)
-        stats[day] = count(rows, windows)
-        spans[day] = reduce_columns(rows, windows)
+        stats[day], spans[day] = count_day(rows, windows)
         sources[day] = {m: (size, window_key(windows.get(m, ()), day)) for m in stats[day]}
         if found:
             problems[day] = found

@@ -17,8 +17,8 @@ from typing import TypeVar
 
 from .days import day_files, read_rows
 from .rollup import Sources, SpanTable, fresh, month_files, read_month
-from .spans import DaySpans, reduce_columns
-from .tally import RECENT, DayTable, Windows, count, time_text, window_text
+from .spans import DaySpans, count_day
+from .tally import RECENT, DayTable, Windows, time_text, window_text
 
 T = TypeVar("T")
 
@@ -59,9 +59,10 @@ def read_span_history(
         if day < min(recent, covered) and kept:
             continue
         rows = read_rows(path, [], day).until(time_text(now))
-        _put_day(spans, day, reduce_columns(rows, texts))
+        stats, day_spans = count_day(rows, texts)
+        _put_day(spans, day, day_spans)
         if not any(day in days for days in known.values()):
-            _put_day(table, day, count(rows, texts))
+            _put_day(table, day, stats)
     spans = _in_range(spans, first, last)
     table = _in_range(table, first, min(last, older))
     return spans, _merged(table, known)

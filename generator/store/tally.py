@@ -180,7 +180,7 @@ def count(columns: Columns, windows: WindowText, until: str | None = None) -> di
         return {}
     found = {}
     for monitor, picked in sorted(runs(columns.monitor).items()):
-        found[monitor] = _monitor_stats(
+        found[monitor] = monitor_stats(
             pick(columns.time, picked),
             pick(columns.status, picked),
             pick(columns.ms, picked),
@@ -224,7 +224,7 @@ def pick(column: Sequence[T], picked: Picked) -> Sequence[T]:
     return [column[n] for n in picked]
 
 
-def _monitor_stats(
+def monitor_stats(
     times: Sequence[str],
     statuses: Sequence[str],
     ms: Sequence[int | None],

@@ -287,8 +287,8 @@ def test_the_burn_rate_reads_the_last_24_hours_across_midnight() -> None:
 
 
 def test_a_day_file_reduces_per_monitor_as_each_monitors_rows_alone() -> None:
-    from generator.store.spans import reduce_columns
-    from generator.store.tally import Columns
+    from generator.store.spans import count_day
+    from generator.store.tally import Columns, count
 
     rows = [
         ("2026-11-12T10:00:00Z", "api", "up", "", None, ""),
@@ -300,13 +300,15 @@ def test_a_day_file_reduces_per_monitor_as_each_monitors_rows_alone() -> None:
     ]
     t, m, st, k, c, d = (list(col) for col in zip(*rows, strict=True))
     columns = Columns(t, m, ["ci"] * 6, st, [1] * 6, c, d, k)
-    found = reduce_columns(columns, {"db": [("2026-11-12T10:05:00Z", "2026-11-12T10:06:00Z")]})
+    windows = {"db": [("2026-11-12T10:05:00Z", "2026-11-12T10:06:00Z")]}
+    stats, found = count_day(columns, windows)
+    assert stats == count(columns, windows)
     assert found["api"] == DaySpans(36000, False, ((36300, 36300, 36600),), (("timeout", 1),))
     assert found["db"] == DaySpans(36000, False, (), (("slow", 2),))  # 10:05 in maintenance
-    quiet = reduce_columns(columns, {})
+    quiet = count_day(columns, {})[1]
     assert quiet["db"] == DaySpans(
         36000, False, ((36300, 36300, 36600),), (("http_5xx", 1), ("slow", 2))
     )
     # without a down row the monitor's rows are not walked: the same spans
     only = Columns(*([col[1], col[5]] for col in (t, m, ["ci"] * 6, st, [1] * 6, c, d, k)))
-    assert reduce_columns(only, {}) == {"db": DaySpans(36000, False, (), (("slow", 2),))}
+    assert count_day(only, {})[1] == {"db": DaySpans(36000, False, (), (("slow", 2),))}
