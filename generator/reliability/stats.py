@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import accumulate
+from operator import attrgetter, itemgetter
 
 from ..incidents import Incident
 from ..status import uptime
@@ -149,8 +150,8 @@ def figures(
         longest_minutes=minutes(longest),
         outages=count,
         kinds=kind_counts(spans),
-        p50_ms=weighted_rank([(s.ms_p50, s.ms_count) for s in days if s.ms_count], 50),
-        p95_ms=weighted_rank([(s.ms_p95, s.ms_count) for s in days if s.ms_count], 95),
+        p50_ms=weighted_rank([(s.ms_p50, s.ms_count) for s in days if s.ms_p50 is not None], 50),
+        p95_ms=weighted_rank([(s.ms_p95, s.ms_count) for s in days if s.ms_p95 is not None], 95),
     )
 
 
@@ -175,11 +176,8 @@ def downtime(
     return total, longest, count
 
 
-def day_uptime(days: Iterable[DayStats]) -> float | None:
-    chosen = list(days)
-    return uptime(
-        sum(s.up for s in chosen), sum(s.degraded for s in chosen), sum(s.down for s in chosen)
-    )
+def day_uptime(days: Sequence[DayStats]) -> float | None:
+    return uptime(*(sum(map(attrgetter(name), days)) for name in ("up", "degraded", "down")))
 
 
 def repair_times(incidents: Iterable[Incident]) -> list[timedelta]:
@@ -221,12 +219,12 @@ def kind_counts(days: Iterable[DaySpans]) -> tuple[tuple[str, int], ...]:
     return tuple(sorted(totals.items(), key=lambda item: (-item[1], FAILURE_KINDS.index(item[0]))))
 
 
-def weighted_rank(values: Iterable[tuple[int | None, int]], p: int) -> int | None:
+def weighted_rank(values: list[tuple[int, int]], p: int) -> int | None:
     """The p-th nearest-rank value of daily figures, each day weighing its samples."""
-    pairs = sorted((v, n) for v, n in values if v is not None and n)
-    if not pairs:
+    pairs = sorted(values)
+    seen = list(accumulate(map(itemgetter(1), pairs)))
+    if not seen or not seen[-1]:
         return None
-    seen = list(accumulate(n for _, n in pairs))
     rank = max(1, -(-p * seen[-1] // 100))
     return pairs[bisect.bisect_left(seen, rank)][0]
 
