@@ -5,9 +5,12 @@ below it import the helpers beside this file as `from localserver import ...`,
 `from quality import ...` and `from helpers import sample, utc` (times and samples).
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
+from quality import axe_audit, launch_chromium
 
 GITHUB_VARIABLES = ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT")
 
@@ -19,3 +22,29 @@ def _outside_github_actions(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for name in GITHUB_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     yield
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for the tests of a module; each test opens its own context.
+
+    Module scope, not session: while playwright's sync API is started it marks its event
+    loop as running in this thread, so a later test's asyncio.run (the probe) would refuse
+    to start. pytest ends a module's fixtures before the next module's tests run."""
+    yield from launch_chromium()
+
+
+@pytest.fixture(scope="module")
+def axe(browser: Any) -> Callable[..., dict[str, Any]]:
+    """axe-core's findings on a page in a colour scheme at a width, as `axe(page, "dark", 375)`.
+
+    One load of a page at a width is audited in both schemes (quality.axe_audit): a test of
+    one scheme runs it, the module's test of the other scheme reads what it found."""
+    audits: dict[tuple[Path, int], dict[str, dict[str, Any]]] = {}
+
+    def audit(page: Path, scheme: str, width: int = 1280) -> dict[str, Any]:
+        if (page, width) not in audits:
+            audits[page, width] = axe_audit(browser, page, width)
+        return audits[page, width][scheme]
+
+    return audit

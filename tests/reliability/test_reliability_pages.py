@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from quality import axe_audit, describe, validate_html
+from quality import describe, validate_html
 from test_report_cli import AUTO, NOW, write_repo
 
 from generator.cli import main
@@ -79,7 +80,7 @@ def test_the_pages_are_valid_html(site: Path) -> None:
 @pytest.mark.parametrize(
     "page", ["index.html", "reliability.html", "monitors/api.html", "monitors/db.html"]
 )
-def test_axe_finds_no_violations(site: Path, page: str, scheme: str, width: int) -> None:
-    result = axe_audit(site / page, scheme, width=width)
+def test_axe_finds_no_violations(axe: Any, site: Path, page: str, scheme: str, width: int) -> None:
+    result = axe(site / page, scheme, width)
     assert result["external_requests"] == []
     assert result["violations"] == [], describe(result["violations"])

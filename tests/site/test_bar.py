@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from quality import launch_chromium
 
 from generator.cli import main
 from generator.store.days import Sample, append_samples
@@ -28,8 +27,6 @@ monitors:
     name: Web
     url: https://web.example.invalid/
 """
-
-browser = pytest.fixture(scope="module")(launch_chromium)  # one Chromium per module
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from quality import launch_chromium
 
 from generator.cli import main
 from generator.store.days import Sample, append_samples
@@ -43,8 +42,6 @@ started: 2026-11-23T11:00:00Z
 ---
 Looking into it.
 """
-
-browser = pytest.fixture(scope="module")(launch_chromium)  # one Chromium per module
 
 
 def build(config: Path, now: datetime = BUILT) -> Path:

@@ -351,19 +351,33 @@ def exchange_works(root: Path) -> bool:
         b.rmdir()
 
 
-@pytest.fixture
-def built(tmp_path: Path) -> tuple[Path, dict[str, bytes], dict[str, bytes]]:
+@pytest.fixture(scope="module")
+def built_once(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, dict[str, bytes], dict[str, bytes]]:
     """A git repository with a built site; the files of that build and of the next one."""
-    root = tmp_path / "repo"
+    folder = tmp_path_factory.mktemp("built")
+    root = folder / "repo"
     repo(root)
     shutil.copy(REPO_GITIGNORE, root / ".gitignore")
     git(root, "init", "-q")
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "fixture")
     for when, out in ((NOW, "old"), (LATER, "new")):
-        assert run(root, "build", "--now", when, "--out", str(tmp_path / out)).returncode == 0
+        assert run(root, "build", "--now", when, "--out", str(folder / out)).returncode == 0
     assert run(root, "build", "--now", NOW).returncode == 0
-    return root, files_of(tmp_path / "old"), files_of(tmp_path / "new")
+    return root, files_of(folder / "old"), files_of(folder / "new")
+
+
+@pytest.fixture
+def built(
+    built_once: tuple[Path, dict[str, bytes], dict[str, bytes]], tmp_path: Path
+) -> tuple[Path, dict[str, bytes], dict[str, bytes]]:
+    """A copy of that repository (git folder, site and all) for one test to change."""
+    source, old, new = built_once
+    root = tmp_path / "repo"
+    shutil.copytree(source, root, symlinks=True)
+    return root, old, new
 
 
 @pytest.mark.parametrize("step", ["writing", "before-swap", "after-exchange", "after-renames"])

@@ -161,6 +161,9 @@ def raw_server(answer: bytes) -> Iterator[int]:
         yield listener.getsockname()[1]
     finally:
         stop.set()
+        # shutdown() wakes the accept() blocked in the thread; close() alone does not.
+        with contextlib.suppress(OSError):
+            listener.shutdown(socket.SHUT_RDWR)
         listener.close()
         thread.join(5)
 
