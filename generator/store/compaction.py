@@ -34,6 +34,7 @@ from .days import NOT_READ, day_files, log_text, read_day, read_rows, repository
 from .rollup import (
     COUNTS,
     LATEST_FILE,
+    Fields,
     Month,
     csv_text,
     good_rows,
@@ -196,9 +197,12 @@ def check_rollups(data_dir: Path) -> list[Problem]:
     return problems
 
 
-def _months_row(row: dict[str, str]) -> tuple[tuple[Month, str], tuple[int, ...]]:
-    year, month = (int(part) for part in row["month"].split("-"))
-    return ((year, month), row["monitor"]), tuple(int(row[c]) for c in MONTH_COLUMNS[2:])
+def _months_row(row: Fields) -> tuple[tuple[Month, str], tuple[int, ...]]:
+    fields, at = row
+    year, month = (int(part) for part in fields[at["month"]].split("-"))
+    return ((year, month), fields[at["monitor"]]), tuple(
+        int(fields[at[c]]) for c in MONTH_COLUMNS[2:]
+    )
 
 
 def _fold(row: tuple[int, ...] | None, days: Mapping[date, DayStats]) -> tuple[int, ...]:

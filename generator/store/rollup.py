@@ -32,6 +32,7 @@ Size for 20 monitors: a day row is about 60 bytes (440 KB a year); after FOLD_AF
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import logging
 import re
@@ -175,44 +176,64 @@ def read_month(
     counted from the larger day file; their sources go to `sources`, their spans (when the
     row has them) to `spans`.
     """
-    best: dict[
-        tuple[str, date], tuple[tuple[int, str, tuple[object, ...]], DayStats, DaySpans | None]
-    ] = {}
+    best: dict[tuple[str, date], tuple[DayStats, Source, DaySpans | None]] = {}
     parse = _month_row if spans is None else _month_row_spans
     for monitor, day, stats, source, day_spans in good_rows(path, parse, problems):
-        rank = (-1 if source[0] is None else source[0], source[1], fields_of(stats))
-        if (monitor, day) not in best or rank > best[(monitor, day)][0]:
-            best[(monitor, day)] = rank, stats, day_spans
+        other = best.setdefault((monitor, day), (stats, source, day_spans))
+        if other[0] is not stats and _rank(stats, source) > _rank(other[0], other[1]):
+            best[(monitor, day)] = stats, source, day_spans
     table: DayTable = {}
-    for (monitor, day), ((size, key, _), stats, day_spans) in sorted(best.items()):
+    for (monitor, day), (stats, source, day_spans) in sorted(best.items()):
         table.setdefault(monitor, {})[day] = stats
         if sources is not None:
-            sources.setdefault(day, {})[monitor] = (None if size < 0 else size, key)
+            sources.setdefault(day, {})[monitor] = source
         if spans is not None and day_spans is not None:
             spans.setdefault(monitor, {})[day] = day_spans
     return table
 
 
-def _month_row(row: dict[str, str]) -> tuple[str, date, DayStats, Source, DaySpans | None]:
+def _rank(stats: DayStats, source: Source) -> tuple[int, str, tuple[object, ...]]:
+    """Which of two rows of one day and monitor stands: the one counted from the larger file
+    (day files only grow), then a fixed order, so every reader takes the same one."""
+    size, key = source
+    return (-1 if size is None else size, key, fields_of(stats))
+
+
+def _month_row(row: Fields) -> tuple[str, date, DayStats, Source, DaySpans | None]:
     """A day row's figures and source (its spans are parsed only when asked for)."""
-    up, degraded, down, maintenance, ms_count, ms_sum = (int(row[c]) for c in COUNTS)
-    p50, p95 = optional(row["ms_p50"]), optional(row["ms_p95"])
+    fields, at = row
+    up, degraded, down, maintenance, ms_count, ms_sum = (int(fields[at[c]]) for c in COUNTS)
+    p50, p95 = optional(fields[at["ms_p50"]]), optional(fields[at["ms_p95"]])
     stats = DayStats(up, degraded, down, maintenance, ms_count, ms_sum, p50, p95)
-    source = (optional(row.get("size") or ""), row.get("windows") or "")
-    return row["monitor"], date.fromisoformat(row["day"]), stats, source, None
+    source = (optional(_get(row, "size")), _get(row, "windows"))
+    return fields[at["monitor"]], _day(fields[at["day"]]), stats, source, None
 
 
-def _month_row_spans(row: dict[str, str]) -> tuple[str, date, DayStats, Source, DaySpans | None]:
+def _month_row_spans(row: Fields) -> tuple[str, date, DayStats, Source, DaySpans | None]:
     """A day row with its spans; a row of an older version has none (None)."""
     monitor, day, stats, source, _ = _month_row(row)
     day_spans = None
-    if row.get("first_down"):
-        day_spans = parse_spans(*(row[c] for c in SPAN_COLUMNS))
+    if _get(row, "first_down"):
+        day_spans = parse_spans(*(row[0][row[1][c]] for c in SPAN_COLUMNS))
     return monitor, day, stats, source, day_spans
 
 
+Fields = tuple[list[str], dict[str, int]]  # a rollup row's fields and where each column is
+
+
+def _get(row: Fields, column: str) -> str:
+    """A column's field, "" when the file has no such column."""
+    fields, at = row
+    return fields[at[column]] if column in at else ""
+
+
+@functools.lru_cache(maxsize=4096)
+def _day(text: str) -> date:
+    return date.fromisoformat(text)
+
+
 def good_rows(
-    path: Path, parse: Callable[[dict[str, str]], T], problems: list[Problem] | None = None
+    path: Path, parse: Callable[[Fields], T], problems: list[Problem] | None = None
 ) -> Iterator[T]:
     """Each row of a rollup file parsed; a damaged one (a merge conflict, a torn line) is skipped."""
     found: list[Problem] = [] if problems is None else problems
@@ -222,14 +243,14 @@ def good_rows(
         found.append(Problem(display_path(path), exc.line, str(exc)))
         rows = iter(())
     header: list[str] | str = next((fields for _, fields in rows), [])
+    at = {} if isinstance(header, str) else {name: n for n, name in enumerate(header)}
     for line, fields in rows:
         try:
             if isinstance(fields, str) or isinstance(header, str) or len(fields) != len(header):
                 raise ValueError(fields)
-            row = dict(zip(header, fields, strict=True))
-            if not row.get("monitor"):
-                raise ValueError(row)
-            yield parse(row)
+            if not _get((fields, at), "monitor"):
+                raise ValueError(fields)
+            yield parse((fields, at))
         except (TypeError, ValueError, KeyError):
             if fields:  # a blank line is no row
                 found.append(Problem(display_path(path), line, "damaged rollup row"))
