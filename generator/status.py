@@ -6,6 +6,7 @@ open incident. Nothing here reads a file or the clock: `now` is always passed in
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -325,7 +326,12 @@ def day_text(day: date, state: DayState, value: float | None, titles: Sequence[s
         measured = format_uptime(value)
         if state != "operational":
             measured += f", {DAY_WORDS[state].lower()}"
-    return f"{day:%b} {day.day}: {measured}" + "".join(f"; {t}" for t in titles)
+    return f"{_day_label(day)}: {measured}" + "".join(f"; {t}" for t in titles)
+
+
+@functools.lru_cache(maxsize=512)  # every monitor's bar names the same 90 days
+def _day_label(day: date) -> str:
+    return f"{day:%b} {day.day}"
 
 
 def bar_summary(marks: Sequence[Day]) -> str:
