@@ -28,6 +28,8 @@ from pathlib import Path
 from ..errors import Problem, display_path
 from ..times import format_time, parse_time
 from .days import write_atomic
+from .samples import FAILURE_KINDS, derive_kind
+from .spans import STANDS_FOR, DaySpans, down_runs
 from .tally import DayStats, DayTable, Windows, percentile
 
 log = logging.getLogger(__name__)
@@ -232,3 +234,87 @@ def _per_day(a: int, b: int) -> Iterable[tuple[int, int]]:
         stop = min(b, (day + 1) * SLOTS_PER_DAY)
         yield day, stop - a
         a = stop
+
+
+# --- reliability spans ---
+
+
+def add_imported_spans(
+    data_dir: Path,
+    spans: dict[str, dict[date, DaySpans]],
+    table: DayTable,
+    raw_days: Iterable[date],
+    first: date,
+    last: date,
+    windows: Windows,
+) -> None:
+    """Fill the days first..last that upwatch recorded nothing for with the imported spans'
+    day stats and reliability spans, as add_imported does for the site's day stats."""
+    records = read_spans(data_dir, [])  # the build's history has logged their problems
+    if not records:
+        return
+    taken = {*raw_days, *(d for days in table.values() for d in days)}
+    taken |= {d for days in spans.values() for d in days}
+    by_monitor: dict[str, list[Span]] = {}
+    for record in records:
+        by_monitor.setdefault(record.monitor, []).append(record)
+    for monitor, mine in sorted(by_monitor.items()):
+        quiet = windows.get(monitor, ())
+        for day, stats in imported_days(mine, quiet, first, last).items():
+            if day not in taken:
+                table.setdefault(monitor, {})[day] = stats
+        for day, day_spans in imported_day_spans(mine, quiet, first, last).items():
+            if day not in taken:
+                spans.setdefault(monitor, {})[day] = day_spans
+    for monitor, days in spans.items():
+        spans[monitor] = dict(sorted(days.items()))
+    for monitor, known in table.items():
+        table[monitor] = dict(sorted(known.items()))
+
+
+def imported_day_spans(
+    spans: Sequence[Span],
+    windows: Sequence[tuple[datetime, datetime]],
+    first: date,
+    last: date,
+) -> dict[date, DaySpans]:
+    """One monitor's spans as the DaySpans of the days first..last (spans.py), read as a
+    check at the start of every 5-minute slot, as the day stats count them: each slot
+    outside maintenance is a point with the status in force, and its failure kind is the
+    one its code says (the tool recorded no reason)."""
+    lo, hi = _day_index(first) * SLOTS_PER_DAY, (_day_index(last) + 1) * SLOTS_PER_DAY
+    quiet = _merged([(_slot_at(a), _slot_at(b)) for a, b in windows])
+    parts: dict[int, list[tuple[int, int, str, str]]] = {}  # day -> (slot a, b, status, kind)
+    for span in spans:
+        begin, end = max(_slot_at(span.start), lo), min(_slot_at(span.end), hi)
+        kind = derive_kind(span.status, span.code, "")
+        for a, b, in_window in _split(begin, end, quiet):
+            if not in_window:
+                at = a
+                for day, count in _per_day(a, b):
+                    parts.setdefault(day, []).append((at, at + count, span.status, kind))
+                    at += count
+    return {
+        EPOCH + timedelta(days=day): _day_spans(day, found) for day, found in sorted(parts.items())
+    }
+
+
+def _day_spans(day: int, parts: list[tuple[int, int, str, str]]) -> DaySpans:
+    """One day's DaySpans from its slot ranges (each slot a point; a down range is thinned
+    to a point every STANDS_FOR, which keeps every run as the whole range would make it)."""
+    parts.sort()
+    base = day * SLOTS_PER_DAY
+    step = STANDS_FOR // SLOT
+    points: list[tuple[int, str]] = []
+    kinds: dict[str, int] = {}
+    for a, b, status, kind in parts:
+        if status == "down":
+            slots = [*range(a, b, step), b - 1] if b - 1 > a else [a]
+            points += [((n - base) * SLOT, status) for n in sorted(set(slots))]
+        else:
+            points.append(((a - base) * SLOT, status))
+        if kind:
+            kinds[kind] = kinds.get(kind, 0) + b - a
+    ordered = tuple((k, kinds[k]) for k in FAILURE_KINDS if k in kinds)
+    first, first_status = points[0]
+    return DaySpans(first, first_status == "down", tuple(down_runs(points)), ordered)

@@ -3,7 +3,8 @@
 Like history.py: finished days come from their rollup rows while those are fresh (counted
 from the day file as it is now, under the maintenance windows of now) and hold spans; any
 other day with a raw file is counted from it with the one reader, and so are the days of the
-48-hour view, today's up to `now`. A compacted day is read from its rollup row as it is.
+48-hour view, today's up to `now`. A compacted day is read from its rollup row as it is, and
+a day upwatch recorded nothing for from the imported history (imported.py), if any.
 The days the build's history.py counted from raw files come with their spans (`counted`),
 so no file is read twice.
 """
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from .days import day_files, read_rows
+from .imported import add_imported_spans
 from .rollup import Sources, SpanTable, fresh, month_files, read_month
 from .spans import DaySpans, count_day
 from .tally import RECENT, DayTable, Windows, time_text, window_text
@@ -51,7 +53,8 @@ def read_span_history(
                 table.setdefault(monitor, {}).update(days)
     for day, found in counted.items():
         _put_day(spans, day, found)
-    for day, path in day_files(data_dir, []).items():  # history.py reports refusals
+    files = day_files(data_dir, [])  # history.py reports refusals
+    for day, path in files.items():
         if not first <= day <= last or day in counted:
             continue
         rows_of_day = sources.get(day, {})
@@ -63,6 +66,7 @@ def read_span_history(
         _put_day(spans, day, day_spans)
         if not any(day in days for days in known.values()):
             _put_day(table, day, stats)
+    add_imported_spans(data_dir, spans, table, files, first, last, windows)
     spans = _in_range(spans, first, last)
     table = _in_range(table, first, min(last, older))
     return spans, _merged(table, known)

@@ -10,11 +10,13 @@ import pytest
 from generator.store.imported import (
     Span,
     add_imported,
+    imported_day_spans,
     imported_days,
     imported_dir,
     read_spans,
     write_spans,
 )
+from generator.store.spans import DaySpans
 from generator.store.tally import DayStats
 
 
@@ -116,3 +118,68 @@ def test_bad_lines_are_reported_with_file_and_line(tmp_path: Path) -> None:
         (3, "end: before start; skipped"),
         (4, "status: 'sideways' is not up, degraded or down; skipped"),
     ]
+
+
+def down(start: str, end: str, code: int | None = None) -> Span:
+    return Span("api", "upptime", t(start), t(end), "down", None, code)
+
+
+@pytest.mark.parametrize(
+    ("spans", "windows", "expected"),
+    [
+        # down 10:00-10:30 (6 slots, no code: unreachable) in a day up
+        (
+            [
+                span("2026-03-01T00:00", "2026-03-01T10:00"),
+                down("2026-03-01T10:00", "2026-03-01T10:30"),
+                span("2026-03-01T10:30", "2026-03-02T00:00"),
+            ],
+            [],
+            {D1: DaySpans(0, False, ((36000, 37500, 37800),), (("connect", 6),))},
+        ),
+        # three hours down with HTTP 503: one run, its points never 30 minutes apart
+        (
+            [
+                down("2026-03-01T10:00", "2026-03-01T13:00", 503),
+                span("2026-03-01T13:00", "2026-03-01T14:00"),
+            ],
+            [],
+            {D1: DaySpans(36000, True, ((36000, 46500, 46800),), (("http_5xx", 36),))},
+        ),
+        # down from 23:00 across midnight to 01:00: open at the first day's end, then goes on
+        (
+            [
+                down("2026-03-01T23:00", "2026-03-02T01:00"),
+                span("2026-03-02T01:00", "2026-03-02T02:00"),
+            ],
+            [],
+            {
+                D1: DaySpans(82800, True, ((82800, 86100, None),), (("connect", 12),)),
+                D2: DaySpans(0, True, ((0, 3300, 3600),), (("connect", 12),)),
+            },
+        ),
+        # maintenance 10:00-10:15 takes the outage's first three slots out
+        (
+            [
+                span("2026-03-01T09:00", "2026-03-01T10:00"),
+                down("2026-03-01T10:00", "2026-03-01T10:30"),
+                span("2026-03-01T10:30", "2026-03-01T11:00"),
+            ],
+            [(t("2026-03-01T10:00"), t("2026-03-01T10:15"))],
+            {D1: DaySpans(32400, False, ((36900, 37500, 37800),), (("connect", 3),))},
+        ),
+        # no record for two hours after an outage: it ended unseen, 30 minutes after its last slot
+        (
+            [
+                down("2026-03-01T09:00", "2026-03-01T10:00"),
+                span("2026-03-01T12:00", "2026-03-01T13:00"),
+            ],
+            [],
+            {D1: DaySpans(32400, True, ((32400, 35700, 37500),), (("connect", 12),))},
+        ),
+    ],
+)
+def test_imported_spans_become_day_spans_of_their_slots(
+    spans: list[Span], windows: list[tuple[datetime, datetime]], expected: dict[date, DaySpans]
+) -> None:
+    assert imported_day_spans(spans, windows, D1, D2) == expected

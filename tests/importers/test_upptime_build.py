@@ -87,3 +87,22 @@ def pages(folder: Path) -> dict[str, bytes]:
     return {
         str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
     }
+
+
+def test_reliability_figures_count_the_imported_outages(imported: tuple[Path, str]) -> None:
+    target, _ = imported
+    result = run("build", "--config", str(target / "status.yml"), "--now", "2026-03-10T12:00:00Z")
+    assert result.exit_code == 0, result.output
+    stats = {
+        m: json.loads((target / "site" / "api" / "monitors" / f"{m}.json").read_text())["stats"]
+        for m in ("api", "main-database")
+    }
+    march = stats["api"]["months"]["2026-03"]
+    # down 06:00-12:00 on 2 March with HTTP 500: 72 of the 4 x 288 imported slots, one outage
+    assert (march["uptime"], march["downtime_minutes"], march["outages"]) == (93.75, 360.0, 1)
+    assert (march["longest_minutes"], march["failing_samples"]) == (360.0, 72)
+    assert march["kinds"] == {"http_5xx": 100.0}
+    assert stats["api"]["30d"]["downtime_minutes"] == 360.0
+    # the database unreachable (no code) 00:00-06:00 on 4 March
+    db = stats["main-database"]["months"]["2026-03"]
+    assert (db["uptime"], db["downtime_minutes"], db["kinds"]) == (93.75, 360.0, {"connect": 100.0})
