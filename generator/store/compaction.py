@@ -31,6 +31,7 @@ from pathlib import Path
 
 from ..errors import DataError, Problem, display_path
 from .days import NOT_READ, day_files, log_text, read_day, read_rows, repository, write_atomic
+from .imported import read_spans
 from .rollup import (
     COUNTS,
     LATEST_FILE,
@@ -124,6 +125,7 @@ def check_data(data_dir: Path) -> tuple[list[Problem], list[Problem]]:
     for day, path in day_files(data_dir, problems).items():
         read_rows(path, problems, day)
     problems += check_rollups(data_dir)
+    read_spans(data_dir, problems)
     unread = [p for p in problems if p.message.endswith(NOT_READ)]
     return unread, [p for p in problems if not p.message.endswith(NOT_READ)]
 

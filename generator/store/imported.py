@@ -27,7 +27,7 @@ from pathlib import Path
 
 from ..errors import Problem, display_path
 from ..times import format_time, parse_time
-from .days import write_atomic
+from .days import NOT_READ, Unreadable, data_text, repository, write_atomic
 from .samples import FAILURE_KINDS, derive_kind
 from .spans import STANDS_FOR, DaySpans, down_runs
 from .tally import DayStats, DayTable, Windows, percentile
@@ -92,20 +92,25 @@ def read_spans(data_dir: Path, problems: list[Problem] | None = None) -> list[Sp
 
 
 def _read_file(path: Path, problems: list[Problem] | None) -> list[Span]:
-    """One imported file's spans."""
+    """One imported file's spans (read as the day files are: inside the repository, UTF-8)."""
     found: list[Problem] = []
     spans = []
-    with path.open(encoding="utf-8", newline="") as f:
-        reader = csv.DictReader(f)
+    where = display_path(path)
+    try:
+        reader = csv.DictReader(io.StringIO(data_text(path, repository(path.parent.parent))))
         missing = [c for c in COLUMNS if c not in (reader.fieldnames or ())]
         if missing:
-            found.append(Problem(display_path(path), 1, f"missing columns: {', '.join(missing)}"))
+            found.append(Problem(where, 1, f"missing columns: {', '.join(missing)}; {NOT_READ}"))
         else:
             for row in reader:
                 try:
                     spans.append(_span(row))
                 except (ValueError, TypeError) as exc:
-                    found.append(Problem(display_path(path), reader.line_num, f"{exc}; skipped"))
+                    found.append(Problem(where, reader.line_num, f"{exc}; skipped"))
+    except Unreadable as exc:
+        found.append(Problem(where, exc.line, str(exc)))
+    except csv.Error as exc:  # a NUL byte, a field over csv's limit: the rest is not read
+        found.append(Problem(where, reader.line_num, f"{exc}; the rest {NOT_READ}"))
     if problems is None:
         for problem in found:
             log.warning("%s:%s: %s", problem.path, problem.line, problem.message)
@@ -116,6 +121,10 @@ def _read_file(path: Path, problems: list[Problem] | None) -> list[Span]:
 
 def _span(row: Mapping[str, str]) -> Span:
     """A checked span from one csv row."""
+    if any(row.get(c) is None for c in COLUMNS):
+        raise ValueError(
+            f"{len([v for v in row.values() if v is not None])} of {len(COLUMNS)} fields"
+        )
     start, end = parse_time(row["start"]), parse_time(row["end"])
     if end < start:
         raise ValueError("end: before start")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from generator.store.imported import (
+    COLUMNS,
     Span,
     add_imported,
     imported_day_spans,
@@ -183,3 +184,42 @@ def test_imported_spans_become_day_spans_of_their_slots(
     spans: list[Span], windows: list[tuple[datetime, datetime]], expected: dict[date, DaySpans]
 ) -> None:
     assert imported_day_spans(spans, windows, D1, D2) == expected
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (
+            b"monitor,start\napi,2026-03-01T00:00:00Z\n",
+            (1, "missing columns: location, end, status, ms, code; not read"),
+        ),
+        (b"\xff\xfem\x00o\x00", (1, "UTF-16 text (save the file as UTF-8); not read")),
+    ],
+)
+def test_upwatch_check_says_which_imported_file_it_cannot_read(
+    tmp_path: Path, content: bytes, expected: tuple[int, str]
+) -> None:
+    from generator.store.compaction import check_data
+
+    path = imported_dir(tmp_path / "data") / "upptime.csv"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(content)
+    unread, skipped = check_data(tmp_path / "data")
+    assert [(p.path, p.line, p.message) for p in unread] == [(str(path), *expected)]
+    assert skipped == []
+
+
+def test_a_short_or_garbled_imported_line_is_skipped_with_its_number(tmp_path: Path) -> None:
+    from generator.store.compaction import check_data
+
+    path = imported_dir(tmp_path / "data") / "upptime.csv"
+    path.parent.mkdir(parents=True)
+    good = "api,upptime,2026-03-01T00:00:00Z,2026-03-01T01:00:00Z,up,,"
+    path.write_bytes(f"{','.join(COLUMNS)}\n{good}\n\x00\napi,upptime\n".encode())
+    assert len(read_spans(tmp_path / "data", [])) == 1
+    unread, skipped = check_data(tmp_path / "data")
+    assert unread == []
+    assert [(p.line, p.message) for p in skipped] == [
+        (3, "1 of 7 fields; skipped"),
+        (4, "2 of 7 fields; skipped"),
+    ]
