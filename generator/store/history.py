@@ -3,8 +3,9 @@
 Finished days come from their rollup rows (rollup.py) when those are fresh: counted from the
 day file as it is now (its size) under the maintenance windows of now. A day whose rows are
 missing or stale is counted from its raw file with the one reader (days.read_rows), and so
-are the days of the 48-hour view, whose rows also become Samples. A compacted day (no raw
-file any more) is read from its rollup rows as they are.
+are the days of the 48-hour view, whose rows also give the hourly response times, the rolling
+24 hours and the latest sample (their Samples are made only when asked for: RecentSamples).
+A compacted day (no raw file any more) is read from its rollup rows as they are.
 """
 
 from __future__ import annotations
