@@ -5,6 +5,7 @@ below it import the helpers beside this file as `from localserver import ...`,
 `from quality import ...` and `from helpers import sample, utc` (times and samples).
 """
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,15 @@ import pytest
 from quality import axe_audit, launch_chromium
 
 GITHUB_VARIABLES = ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT")
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """`-n auto` starts one worker more than there are cores: many tests wait on a real
+    server's timeout, git or a child process, and the extra worker runs tests meanwhile
+    (2 cores: 3 workers). PYTEST_XDIST_AUTO_NUM_WORKERS still decides when it is set."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None
+    return len(os.sched_getaffinity(0)) + 1
 
 
 @pytest.fixture(autouse=True)
