@@ -68,11 +68,12 @@ def render_markdown(text: str, allow_html: bool = False) -> Markup:
     """Incident Markdown as HTML; raw HTML escaped unless the site allows it."""
     if too_costly(text):
         return Markup("<pre>{}</pre>").format(text)
-    try:
-        with CONVERTING:
+    with CONVERTING:
+        try:
             html = _converter(allow_html).reset().convert(text)
-    except RecursionError:  # lists or quotes nested past Python's limit: show the text as is
-        return Markup("<pre>{}</pre>").format(text)
+        except RecursionError:  # lists or quotes nested past Python's limit: show it as is
+            _converter.cache_clear()  # a converter left mid-text is not used again
+            return Markup("<pre>{}</pre>").format(text)
     return Markup(html)
 
 
