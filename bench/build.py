@@ -1,4 +1,5 @@
-"""Benchmark `upwatch build` on 100 monitors x 90 days of 5-minute samples (2.6 M rows).
+"""Benchmark `upwatch build` on 100 monitors x 90 days of 5-minute samples (2.6 M rows), in day
+files as the probe writes them (with the failure kind column).
 
 Prints wall time and peak memory of the whole `upwatch build` command (best of 3, since
 the machine may be shared): from raw day files only, beside a bare `csv.reader` pass over
@@ -28,7 +29,7 @@ NOW = datetime(2026, 11, 23, 12, 2, 0, tzinfo=UTC)
 DAYS = 90
 RUNS_PER_DAY = 288  # every 5 minutes
 VARIANTS = 7  # distinct day bodies, reused with another date so generating stays quick
-HEADER = "time,monitor,location,status,ms,code,detail\n"
+HEADER = "time,monitor,location,status,ms,code,kind,detail\n"  # as the probe writes day files
 CLI = "import sys; from generator.cli import main; sys.argv[0] = 'upwatch'; main()"
 # The same command with the reliability figures left out (the build's switch, for this only).
 NO_STATS = (
@@ -51,14 +52,14 @@ def day_body(monitors: list[str], rng: random.Random, runs: int = RUNS_PER_DAY) 
         for monitor in monitors:
             start = outage.get(monitor)
             if start is not None and start <= run < start + 6:
-                lines.append(f'{stamp},{monitor},github,down,10000,,"timeout after 10 s"\n')
+                lines.append(f'{stamp},{monitor},github,down,10000,,timeout,"timeout after 10 s"\n')
             elif rng.random() < 0.02:
                 lines.append(
-                    f"{stamp},{monitor},github,degraded,{rng.randint(2001, 4000)},200,slow\n"
+                    f"{stamp},{monitor},github,degraded,{rng.randint(2001, 4000)},200,slow,slow\n"
                 )
             else:
                 lines.append(
-                    f"{stamp},{monitor},github,up,{int(rng.lognormvariate(5, 0.4))},200,\n"
+                    f"{stamp},{monitor},github,up,{int(rng.lognormvariate(5, 0.4))},200,,\n"
                 )
     return "".join(lines)
 
