@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from quality import axe_audit, launch_chromium
+from quality import AxePage, launch_chromium
 
 GITHUB_VARIABLES = ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT")
 
@@ -45,16 +45,23 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def axe(browser: Any) -> Callable[..., dict[str, Any]]:
+def axe(browser: Any) -> Iterator[Callable[..., dict[str, Any]]]:
     """axe-core's findings on a page in a colour scheme at a width, as `axe(page, "dark", 375)`.
 
-    One load of a page at a width is audited in both schemes (quality.axe_audit): a test of
-    one scheme runs it, the module's test of the other scheme reads what it found."""
+    A page is loaded once for the module (quality.AxePage) and audited once per width in
+    both schemes: a test of one scheme runs it, the test of the other reads what it found."""
+    opened: dict[Path, AxePage] = {}
     audits: dict[tuple[Path, int], dict[str, dict[str, Any]]] = {}
 
     def audit(page: Path, scheme: str, width: int = 1280) -> dict[str, Any]:
         if (page, width) not in audits:
-            audits[page, width] = axe_audit(browser, page, width)
+            if page not in opened:
+                opened[page] = AxePage(browser, page, width)
+            audits[page, width] = opened[page].audit(width)
         return audits[page, width][scheme]
 
-    return audit
+    try:
+        yield audit
+    finally:
+        for page in opened.values():
+            page.close()

