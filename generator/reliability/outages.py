@@ -34,7 +34,10 @@ def outages(days: Mapping[date, DaySpans], now: datetime) -> list[Outage]:
     found: list[Outage] = []
     carry: tuple[datetime, datetime] | None = None  # an open run: its start, its last sample
     for day in sorted(days):
-        spans, base = days[day], midnight(day)
+        spans = days[day]
+        if carry is None and not spans.runs:
+            continue  # a day without an outage (most days)
+        base = midnight(day)
         runs = [(base + _s(start), base + _s(last), end) for start, last, end in spans.runs]
         if carry is not None:
             first = None if spans.first is None else base + _s(spans.first)

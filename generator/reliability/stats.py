@@ -91,6 +91,26 @@ class MonitorData:
     incidents: Sequence[Incident] = ()  # incidents (not maintenance) that name this monitor
 
     @functools.cached_property
+    def by_day(self) -> tuple[list[date], list[DayStats], list[date], list[DaySpans]]:
+        """The days and spans in day order, so a period's are found by bisection."""
+        days, spans = sorted(self.days.items()), sorted(self.spans.items())
+        return (
+            [d for d, _ in days],
+            [s for _, s in days],
+            [d for d, _ in spans],
+            [s for _, s in spans],
+        )
+
+    def within(self, period: Period) -> tuple[list[DayStats], list[DaySpans]]:
+        """The day stats and the spans of the period's days."""
+        day_dates, stats, span_dates, spans = self.by_day
+        first, last = period.first, period.last
+        return (
+            stats[bisect.bisect_left(day_dates, first) : bisect.bisect_right(day_dates, last)],
+            spans[bisect.bisect_left(span_dates, first) : bisect.bisect_right(span_dates, last)],
+        )
+
+    @functools.cached_property
     def first_seen(self) -> datetime | None:
         """The time of the monitor's first counted sample (before it: no data)."""
         seen = [d for d, s in self.spans.items() if s.first is not None]
@@ -125,9 +145,7 @@ def figures(
     data: MonitorData, period: Period, now: datetime, found: Sequence[Outage] | None = None
 ) -> Figures:
     """Every figure of one monitor over one period (`found`: its outages, when known)."""
-    dates = period.dates
-    days = [data.days[d] for d in dates if d in data.days]
-    spans = [data.spans[d] for d in dates if d in data.spans]
+    days, spans = data.within(period)
     window = period.window(now)
     if found is None:
         found = outages(data.spans, now)
