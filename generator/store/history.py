@@ -111,11 +111,13 @@ def _count_raw(
         for day, path in sorted(raw.items()):  # meanwhile, the days of the 48-hour view here
             if day >= since.date():
                 rows = read_rows(path, None, day).until(until)
+                recent.append(rows.since(since_text))
+                if day < now.date() and fresh(sources.get(day), path, windows, day):
+                    continue  # a finished day whose rollup rows stand: only its rows are needed
                 if spans is None:
                     counted[day] = count(rows, windows)
                 else:
                     counted[day], spans[day] = count_day(rows, windows)
-                recent.append(rows.since(since_text))
         for day, stats, problems, day_spans in pending:
             counted[day] = {m: DayStats(*fields) for m, fields in stats.items()}
             if spans is not None and day_spans is not None:
