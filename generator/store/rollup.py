@@ -202,7 +202,7 @@ def _rank(stats: DayStats, source: Source) -> tuple[int, str, tuple[object, ...]
 def _month_row(row: Fields) -> tuple[str, date, DayStats, Source, DaySpans | None]:
     """A day row's figures and source (its spans are parsed only when asked for)."""
     fields, at = row
-    up, degraded, down, maintenance, ms_count, ms_sum = (int(fields[at[c]]) for c in COUNTS)
+    up, degraded, down, maintenance, ms_count, ms_sum = [int(fields[at[c]]) for c in COUNTS]
     p50, p95 = optional(fields[at["ms_p50"]]), optional(fields[at["ms_p95"]])
     stats = DayStats(up, degraded, down, maintenance, ms_count, ms_sum, p50, p95)
     source = (optional(_get(row, "size")), _get(row, "windows"))
@@ -212,10 +212,11 @@ def _month_row(row: Fields) -> tuple[str, date, DayStats, Source, DaySpans | Non
 def _month_row_spans(row: Fields) -> tuple[str, date, DayStats, Source, DaySpans | None]:
     """A day row with its spans; a row of an older version has none (None)."""
     monitor, day, stats, source, _ = _month_row(row)
-    day_spans = None
-    if _get(row, "first_down"):
-        day_spans = parse_spans(*(row[0][row[1][c]] for c in SPAN_COLUMNS))
-    return monitor, day, stats, source, day_spans
+    fields, at = row
+    if "first_down" not in at or not fields[at["first_down"]]:
+        return monitor, day, stats, source, None
+    first, runs, kinds = fields[at["first"]], fields[at["runs"]], fields[at["kinds"]]
+    return monitor, day, stats, source, parse_spans(first, fields[at["first_down"]], runs, kinds)
 
 
 Fields = tuple[list[str], dict[str, int]]  # a rollup row's fields and where each column is
