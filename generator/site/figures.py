@@ -18,6 +18,7 @@ from ..reliability.words import in_turn, sentence, shares
 NONE = "–"  # a figure that cannot be told (no incident resolved, no sample)
 
 
+@functools.lru_cache(maxsize=4096)  # pages say the same few figures again and again
 def minutes(value: float | None) -> str:
     """43.2 -> '43.2 min', 135 -> '2 h 15 min', 4000 -> '2 d 18 h'; None -> '–'."""
     if value is None:
@@ -32,6 +33,7 @@ def minutes(value: float | None) -> str:
     return f"{hours} h {mins} min" if mins else f"{hours} h"
 
 
+@functools.lru_cache(maxsize=4096)
 def percent(value: float | None, places: int = 3) -> str:
     """An uptime as the pages show it: '99.952%' (to the SLO's precision), or 'No data'."""
     if value is None:
@@ -60,10 +62,12 @@ def kind_shares(found: Figures) -> list[tuple[str, str, float]]:
     return shares(found.kinds)
 
 
+@functools.lru_cache(maxsize=256)  # every monitor's table names the same 12 months
 def month_name(period: Period) -> str:
     return f"{period.first:%B %Y}"
 
 
+@functools.lru_cache(maxsize=256)
 def month_short(period: Period) -> str:
     return f"{period.first:%b %Y}"
 
