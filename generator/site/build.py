@@ -67,13 +67,23 @@ def build(config: Config, out: Path, now: datetime, reliability: bool = True) ->
     windows = incidents_mod.maintenance_windows(incidents)
     spans: SpanDays | None = {} if reliability else None
     history = read_history(config.data_dir, now, windows, spans=spans)
+    if spans is not None:  # the reliability figures are gathered on the other core meanwhile
+        covered = now.date() - timedelta(days=HISTORY_DAYS - 1)  # the days history.py read
+        reports = shares.ahead(
+            functools.partial(
+                load_reports,
+                config,
+                incidents,
+                windows,
+                now,
+                history.days,
+                counted=spans,
+                covered_from=covered,
+            )
+        )
     summary = summarize(config, incidents, history, windows, now)
     if spans is not None:
-        covered = now.date() - timedelta(days=HISTORY_DAYS - 1)  # the days history.py read
-        reports = load_reports(
-            config, incidents, windows, now, history.days, counted=spans, covered_from=covered
-        )
-        summary = dataclasses.replace(summary, reliability=reports)
+        summary = dataclasses.replace(summary, reliability=reports())
     files = render_all(config, summary)
     write_site(files, out)
     pages = sum(1 for name in files if name.endswith(".html"))

@@ -13,10 +13,12 @@ import os
 import pickle
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar, cast
 
 from .model import Files
 
 PARALLEL_FROM = 60  # cost: less work is done faster than a second process starts
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,34 @@ def made(parts: Sequence[Part]) -> Files:
     else:
         found.update({n: parts[n].make() for n in theirs})
     return _joined(parts, found)
+
+
+def ahead(make: Callable[[], T]) -> Callable[[], T]:
+    """Start making a value in a forked process while this one goes on; the function returned
+    waits for it (and makes it here should the fork fail, so an error is reported here)."""
+    if (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
+        value = make()
+        return lambda: value
+    reading, writing = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the fork: make, send, and leave without running the parent's exit code
+        code = 1
+        try:
+            os.close(reading)
+            with os.fdopen(writing, "wb") as out:
+                pickle.dump(make(), out, protocol=pickle.HIGHEST_PROTOCOL)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(writing)
+
+    def result() -> T:
+        with os.fdopen(reading, "rb") as received:
+            data = received.read()
+        _, status = os.waitpid(pid, 0)
+        return cast("T", pickle.loads(data)) if status == 0 and data else make()
+
+    return result
 
 
 def split(costs: Sequence[float]) -> tuple[list[int], list[int]]:

@@ -34,7 +34,7 @@ def test_a_forked_share_of_the_pages_is_the_same_bytes(
     monkeypatch.setattr(shares, "PARALLEL_FROM", 1)
     monkeypatch.setattr(os, "fork", counted_fork)
     site.build(config, tmp_path / "two", NOW)
-    assert forks == [1]  # the second build was made in two processes
+    assert forks == [1, 1]  # the reliability figures gathered ahead, then the site in two shares
     one, two = files_of(tmp_path / "one"), files_of(tmp_path / "two")
     assert len(one) > 10 and one == two
 
@@ -76,3 +76,15 @@ def test_the_shares_are_of_about_equal_cost(
     costs: list[float], mine: list[int], theirs: list[int]
 ) -> None:
     assert shares.split(costs) == (mine, theirs)
+
+
+def test_a_value_made_ahead_is_the_forks_or_made_here_when_the_fork_fails() -> None:
+    here = os.getpid()
+    assert shares.ahead(lambda: ("made", os.getpid() != here))() == ("made", True)
+
+    def only_here() -> int:
+        if os.getpid() != here:
+            raise RuntimeError("the fork fails")
+        return 42
+
+    assert shares.ahead(only_here)() == 42
