@@ -5,6 +5,7 @@ the work says what it costs (a monitor page is 1) and makes some files; with eno
 and two cores, a forked process makes one share and sends its files back through a pipe,
 while this one makes the other. Should the fork fail, this process makes its share too, so
 an error is reported here, once. The files come back in the parts' order, whoever made them.
+`ahead` makes one value the same way (the build's reliability figures, while it summarizes).
 """
 
 from __future__ import annotations
