@@ -14,7 +14,7 @@ import os
 import pickle
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from .model import Files
 
@@ -36,30 +36,12 @@ def made(parts: Sequence[Part]) -> Files:
     if small or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
         return _joined(parts, {n: p.make() for n, p in enumerate(parts)})
     mine, theirs = split([p.cost for p in parts])
-    reading, writing = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the fork: make, send, and leave without running the parent's exit code
-        code = 1
-        try:
-            os.close(reading)
-            with os.fdopen(writing, "wb") as out:
-                sent = {n: parts[n].make() for n in theirs}
-                pickle.dump(sent, out, protocol=pickle.HIGHEST_PROTOCOL)
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(writing)
-    received = os.fdopen(reading, "rb")
+    fork = _start(lambda: {n: parts[n].make() for n in theirs})
     try:
         found = {n: parts[n].make() for n in mine}
-        data = received.read()
     finally:
-        received.close()  # should this share fail, a fork still sending meets a closed pipe
-        _, status = os.waitpid(pid, 0)
-    if status == 0 and data:
-        found.update(pickle.loads(data))
-    else:
-        found.update({n: parts[n].make() for n in theirs})
+        sent = _collect(*fork)
+    found.update(sent if sent is not None else {n: parts[n].make() for n in theirs})
     return _joined(parts, found)
 
 
@@ -69,6 +51,17 @@ def ahead(make: Callable[[], T]) -> Callable[[], T]:
     if (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
         value = make()
         return lambda: value
+    fork = _start(make)
+
+    def result() -> T:
+        sent = _collect(*fork)
+        return cast("T", sent) if sent is not None else make()
+
+    return result
+
+
+def _start(make: Callable[[], object]) -> tuple[int, int]:
+    """A forked process making a value and sending it through a pipe: its pid, the pipe's end."""
     reading, writing = os.pipe()
     pid = os.fork()
     if pid == 0:  # the fork: make, send, and leave without running the parent's exit code
@@ -81,14 +74,15 @@ def ahead(make: Callable[[], T]) -> Callable[[], T]:
         finally:
             os._exit(code)
     os.close(writing)
+    return pid, reading
 
-    def result() -> T:
-        with os.fdopen(reading, "rb") as received:
-            data = received.read()
-        _, status = os.waitpid(pid, 0)
-        return cast("T", pickle.loads(data)) if status == 0 and data else make()
 
-    return result
+def _collect(pid: int, reading: int) -> Any:
+    """What a fork of _start sent, or None when it failed; the fork is waited for."""
+    with os.fdopen(reading, "rb") as received:
+        data = received.read()
+    _, status = os.waitpid(pid, 0)
+    return pickle.loads(data) if status == 0 and data else None
 
 
 def split(costs: Sequence[float]) -> tuple[list[int], list[int]]:

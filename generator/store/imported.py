@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 from ..errors import Problem, display_path
 from ..times import format_time, parse_time
@@ -33,6 +34,7 @@ from .spans import STANDS_FOR, DaySpans, down_runs
 from .tally import DayStats, DayTable, Windows, percentile
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 IMPORTED_DIR = "imported"
 COLUMNS = ("monitor", "location", "start", "end", "status", "ms", "code")
@@ -148,19 +150,12 @@ def add_imported(
     windows: Windows,
 ) -> None:
     """Fill the days first..last that upwatch recorded nothing for from the imported spans."""
-    spans = read_spans(data_dir)
-    if not spans:
+    records = read_spans(data_dir)
+    if not records:
         return
-    taken = set(raw_days) | {d for days in table.values() for d in days}
-    by_monitor: dict[str, list[Span]] = {}
-    for span in spans:
-        by_monitor.setdefault(span.monitor, []).append(span)
-    for monitor, mine in sorted(by_monitor.items()):
-        for day, stats in imported_days(mine, windows.get(monitor, ()), first, last).items():
-            if day not in taken:
-                table.setdefault(monitor, {})[day] = stats
-    for monitor in table:
-        table[monitor] = dict(sorted(table[monitor].items()))
+    taken = {*raw_days, *(d for days in table.values() for d in days)}
+    for monitor, mine in _by_monitor(records):
+        _fill(table, monitor, imported_days(mine, windows.get(monitor, ()), first, last), taken)
 
 
 def imported_days(
@@ -264,21 +259,27 @@ def add_imported_spans(
         return
     taken = {*raw_days, *(d for days in table.values() for d in days)}
     taken |= {d for days in spans.values() for d in days}
-    by_monitor: dict[str, list[Span]] = {}
-    for record in records:
-        by_monitor.setdefault(record.monitor, []).append(record)
-    for monitor, mine in sorted(by_monitor.items()):
+    for monitor, mine in _by_monitor(records):
         quiet = windows.get(monitor, ())
-        for day, stats in imported_days(mine, quiet, first, last).items():
-            if day not in taken:
-                table.setdefault(monitor, {})[day] = stats
-        for day, day_spans in imported_day_spans(mine, quiet, first, last).items():
-            if day not in taken:
-                spans.setdefault(monitor, {})[day] = day_spans
-    for monitor, days in spans.items():
-        spans[monitor] = dict(sorted(days.items()))
-    for monitor, known in table.items():
-        table[monitor] = dict(sorted(known.items()))
+        _fill(table, monitor, imported_days(mine, quiet, first, last), taken)
+        _fill(spans, monitor, imported_day_spans(mine, quiet, first, last), taken)
+
+
+def _by_monitor(records: Iterable[Span]) -> list[tuple[str, list[Span]]]:
+    """The spans of each monitor, by monitor id."""
+    found: dict[str, list[Span]] = {}
+    for record in records:
+        found.setdefault(record.monitor, []).append(record)
+    return sorted(found.items())
+
+
+def _fill(
+    table: dict[str, dict[date, T]], monitor: str, days: Mapping[date, T], taken: set[date]
+) -> None:
+    """A monitor's imported days not taken by upwatch's own, its days kept in order."""
+    added = {d: v for d, v in days.items() if d not in taken}
+    if added:
+        table[monitor] = dict(sorted({**table.get(monitor, {}), **added}.items()))
 
 
 def imported_day_spans(
