@@ -18,6 +18,7 @@ recorded at that check (counted on the day of `start`); empty when it measured n
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import logging
 from collections.abc import Iterable, Mapping, Sequence
@@ -94,7 +95,31 @@ def read_spans(data_dir: Path, problems: list[Problem] | None = None) -> list[Sp
 
 
 def _read_file(path: Path, problems: list[Problem] | None) -> list[Span]:
-    """One imported file's spans (read as the day files are: inside the repository, UTF-8)."""
+    """One imported file's spans; its problems go to problems (or the log)."""
+    spans: Sequence[Span]
+    found: Sequence[Problem]
+    try:
+        stat = path.stat()
+        spans, found = _parsed(path, stat.st_mtime_ns, stat.st_size)
+    except OSError:  # gone since the folder was listed: reading it says why
+        spans, found = _parse(path)
+    if problems is None:
+        for problem in found:
+            log.warning("%s:%s: %s", problem.path, problem.line, problem.message)
+    else:
+        problems += found
+    return list(spans)
+
+
+@functools.lru_cache(maxsize=8)  # a build reads it for the site's days, then for reliability
+def _parsed(path: Path, mtime_ns: int, size: int) -> tuple[tuple[Span, ...], tuple[Problem, ...]]:
+    spans, found = _parse(path)
+    return tuple(spans), tuple(found)
+
+
+def _parse(path: Path) -> tuple[list[Span], list[Problem]]:
+    """One imported file's spans and problems (read as the day files are: inside the
+    repository, UTF-8)."""
     found: list[Problem] = []
     spans = []
     where = display_path(path)
@@ -113,12 +138,7 @@ def _read_file(path: Path, problems: list[Problem] | None) -> list[Span]:
         found.append(Problem(where, exc.line, str(exc)))
     except csv.Error as exc:  # a NUL byte, a field over csv's limit: the rest is not read
         found.append(Problem(where, reader.line_num, f"{exc}; the rest {NOT_READ}"))
-    if problems is None:
-        for problem in found:
-            log.warning("%s:%s: %s", problem.path, problem.line, problem.message)
-    else:
-        problems += found
-    return spans
+    return spans, found
 
 
 def _span(row: Mapping[str, str]) -> Span:
