@@ -68,11 +68,6 @@ def page_parts(config: Config, summary: Summary) -> list[Part]:
     ]
 
 
-def pages(config: Config, summary: Summary) -> Files:
-    """Every page of the site, by relative path."""
-    return shares.made(page_parts(config, summary))
-
-
 Job = tuple[str, str, Callable[[], dict[str, Any]]]  # path, template, its context when rendered
 # What a page costs to render beside a monitor page, per monitor: the index shows each one's
 # 90-day bar, reliability.html a row (measured with 100 monitors).
