@@ -33,7 +33,7 @@ from .. import safefiles, status, times
 from ..config.read import Config
 from ..errors import Problem, UpwatchError, display_path
 from ..incidents import Incident
-from . import charts, figures, model, shares
+from . import charts, figures, model
 from .markdown import render_markdown, too_costly
 from .model import Files, Summary
 from .shares import Part
